@@ -1,0 +1,10 @@
+# Flags for keisan's own tests, examples and benchmarks only: never for users of the library.
+add_library(keisan_dev_settings INTERFACE)
+target_compile_options(keisan_dev_settings INTERFACE
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow>)
+option(KEISAN_WERROR "Treat warnings as errors in keisan's own targets" OFF)
+if(KEISAN_WERROR)
+  target_compile_options(keisan_dev_settings INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-Werror>)
+endif()
+# Eigen arrives through an imported target, so the compiler already treats it as a system
+# include: its warnings are not ours to fix, ours are errors.

@@ -1,0 +1,324 @@
+// keisan: the computation graph. A Graph records the nodes of one forward pass in the order
+// they ran (a tape) and walks it once in reverse to backpropagate. Var is a handle to a node.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keisan/core/error.hpp"
+#include "keisan/core/matrix.hpp"
+#include "keisan/core/parameter.hpp"
+#include "keisan/detail/gemm.hpp"
+
+namespace keisan {
+
+template <class Scalar>
+class Graph;
+template <class Scalar>
+class Var;
+template <class Scalar>
+struct Node;
+
+/// A node's backward rule: reads `node.grad()` (dL/d output) and adds dL/d input into every
+/// input that needs a gradient (`graph.node(node.inputs[k]).accumulate(...)`).
+template <class Scalar>
+using BackwardFn = void (*)(Graph<Scalar>& graph, Node<Scalar>& node);
+
+/// One recorded operation. Part of the op-writer API (see ops/*.hpp for examples): an op
+/// checks its shapes, calls `Graph::record`, writes the output into `out()` and returns the Var.
+/// Buffers (`own_value`, `own_grad`, `aux`, `ints`) survive `Graph::clear()`, so a step with
+/// the same shapes as the previous one allocates nothing.
+template <class Scalar>
+struct Node {
+  using MatrixType = Matrix<Scalar>;
+  static constexpr int max_inputs = 3;
+
+  const char* op = "";                 ///< op name, for errors and reports
+  BackwardFn<Scalar> backward = nullptr;  ///< null: nothing to propagate
+  std::array<Index, max_inputs> inputs{};  ///< tape indices of the inputs
+  int num_inputs = 0;
+  Index index = 0;  ///< this node's position on the tape
+
+  const MatrixType* value = nullptr;  ///< the value: own_value, a Parameter's, or user data
+  MatrixType* grad_ = nullptr;        ///< where dL/d(value) accumulates; null: not needed
+  bool* grad_live = nullptr;          ///< false: *grad_ is stale and the next write assigns
+
+  MatrixType own_value;  ///< output buffer of an op
+  MatrixType own_grad;   ///< gradient buffer of an op
+  MatrixType aux;        ///< op scratch kept from forward to backward (e.g. softmax output)
+  std::vector<int> ints;  ///< op integer data (e.g. labels), copied so callers need not keep it
+  Scalar alpha = 0;       ///< op constants (e.g. the c of x + c)
+  Scalar beta = 0;
+  bool own_grad_live = false;
+
+  /// Whether backward needs dL/d(this value).
+  [[nodiscard]] bool needs_grad() const noexcept { return grad_ != nullptr; }
+
+  /// The output buffer an op writes its forward result into.
+  [[nodiscard]] MatrixType& out() noexcept { return own_value; }
+
+  /// dL/d(this value), valid inside this node's backward rule.
+  [[nodiscard]] const MatrixType& grad() const noexcept { return *grad_; }
+
+  /// Adds `e` into dL/d(this value); the first contribution after a reset assigns instead.
+  template <class Expr>
+  void accumulate(const Expr& e) {
+    if (!*grad_live) {
+      grad_->resize(e.rows(), e.cols());
+      grad_->array() = e.array();
+      *grad_live = true;
+    } else {
+      grad_->array() += e.array();
+    }
+  }
+
+  /// Adds the product `a * b` (matrices or transposes) into dL/d(this value): one GEMM, no
+  /// temporary, packing blocks from the graph's workspace.
+  template <class A, class B>
+  void accumulate_product(const A& a, const B& b, detail::GemmWorkspace<Scalar>& ws) {
+    detail::gemm(*grad_, a, b, *grad_live, ws);
+    *grad_live = true;
+  }
+
+  /// Writable gradient after at least one accumulate (for sparse fix-ups such as -1 at a label).
+  [[nodiscard]] MatrixType& grad_mut() noexcept { return *grad_; }
+};
+
+/// Handle to a value recorded on a Graph. Cheap to copy; valid until the graph's `clear()`.
+template <class Scalar>
+class Var {
+ public:
+  using MatrixType = Matrix<Scalar>;
+
+  Var() = default;
+  explicit Var(Graph<Scalar>* graph, Index index) noexcept : graph_(graph), index_(index) {}
+
+  /// The value computed in the forward pass.
+  [[nodiscard]] const MatrixType& value() const { return *node().value; }
+  /// dL/d(value) after `backward()`; zeros where the loss does not reach.
+  /// Throws ValueError when this value was recorded without a gradient (data, no-grad scope).
+  [[nodiscard]] const MatrixType& grad() const;
+
+  [[nodiscard]] Index rows() const { return value().rows(); }
+  [[nodiscard]] Index cols() const { return value().cols(); }
+  [[nodiscard]] bool requires_grad() const { return node().needs_grad(); }
+  [[nodiscard]] Index index() const noexcept { return index_; }
+  [[nodiscard]] const char* op() const { return node().op; }
+  [[nodiscard]] Graph<Scalar>& graph() const;
+  [[nodiscard]] Node<Scalar>& node() const;
+  [[nodiscard]] bool valid() const noexcept { return graph_ != nullptr; }
+
+ private:
+  Graph<Scalar>* graph_ = nullptr;
+  Index index_ = 0;
+};
+
+/// Define-by-run tape of one forward pass.
+///
+/// Ops append nodes as they run; `backward(loss)` seeds dL/dL = 1 and walks the tape once in
+/// reverse, so a gradient costs a small constant times the forward pass whatever the number of
+/// parameters. Only values that depend on a Parameter get a gradient: input data does not, so
+/// the first layer never computes dL/dX. `clear()` forgets the nodes but keeps their buffers.
+///
+/// @code
+/// keisan::Graph<float> g;
+/// auto x = g.input(batch);                       // referenced, not copied
+/// auto h = keisan::sigmoid(keisan::affine(x, W1, b1));
+/// auto loss = keisan::softmax_cross_entropy(keisan::affine(h, W2, b2), labels);
+/// g.backward(loss);                              // W1.grad(), b1.grad(), ... now hold dL/d.
+/// g.clear();                                     // same shapes next step: no allocation
+/// @endcode
+template <class Scalar>
+class Graph {
+ public:
+  using MatrixType = Matrix<Scalar>;
+  using VarType = Var<Scalar>;
+
+  Graph() = default;
+  Graph(const Graph&) = delete;  // Vars point at their graph
+  Graph& operator=(const Graph&) = delete;
+
+  /// Data that needs no gradient. Referenced, not copied: `data` must outlive this pass.
+  VarType input(const MatrixType& data) { return leaf("input", &data, nullptr, nullptr); }
+  VarType input(MatrixType&&) = delete;  // a temporary would dangle; use constant()
+
+  /// Data that needs no gradient, copied into the graph (buffer reused across clear()).
+  template <class Derived>
+  VarType constant(const Eigen::MatrixBase<Derived>& data) {
+    VarType v = leaf("constant", nullptr, nullptr, nullptr);
+    Node<Scalar>& n = node(v.index());
+    n.own_value = data;
+    n.value = &n.own_value;
+    return v;
+  }
+
+  /// A trainable leaf. backward() accumulates into `p.grad()`; `p` must outlive this pass.
+  VarType param(Parameter<Scalar>& p) {
+    if (p.grad_.rows() != p.value_.rows() || p.grad_.cols() != p.value_.cols()) {
+      p.grad_.resize(p.value_.rows(), p.value_.cols());  // value() was reshaped by hand
+      p.grad_live_ = false;
+    }
+    if (!grad_enabled_) return leaf("param", &p.value_, nullptr, nullptr);
+    return leaf("param", &p.value_, &p.grad_, &p.grad_live_);
+  }
+  VarType param(Parameter<Scalar>&&) = delete;
+
+  /// Appends an op node whose inputs are `in`. It gets a gradient (and `backward` is kept)
+  /// only if gradients are enabled and some input needs one. The caller fills `out()`.
+  VarType record(const char* op, std::initializer_list<VarType> in, BackwardFn<Scalar> rule) {
+    KEISAN_ASSERT(in.size() <= static_cast<std::size_t>(Node<Scalar>::max_inputs));
+    bool needs = false;
+    for (const VarType& v : in) {
+      check_owned(op, v);
+      needs = needs || node(v.index()).needs_grad();
+    }
+    needs = needs && grad_enabled_;
+    Node<Scalar>& n = push(op);
+    for (const VarType& v : in) n.inputs[n.num_inputs++] = v.index();
+    n.value = &n.own_value;
+    if (needs) {
+      n.backward = rule;
+      n.grad_ = &n.own_grad;
+      n.grad_live = &n.own_grad_live;
+    }
+    return VarType(this, n.index);
+  }
+
+  /// Backpropagates from a 1x1 `loss`: every Parameter it depends on gets dL/dp added to its grad.
+  void backward(VarType loss) {
+    check_owned("backward", loss);
+    const MatrixType& v = loss.value();
+    if (v.rows() != 1 || v.cols() != 1)
+      throw ShapeError("keisan::backward: the loss must be 1x1, got " + shape_string(v) +
+                       " (reduce it with sum() or mean(), or pass a seed gradient)");
+    seed_.setOnes(1, 1);
+    backward(loss, seed_);
+  }
+
+  /// Backpropagates a seed gradient dL/d(y) of y's shape (a vector-Jacobian product).
+  void backward(VarType y, const MatrixType& seed) {
+    check_owned("backward", y);
+    Node<Scalar>& top = node(y.index());
+    if (seed.rows() != top.value->rows() || seed.cols() != top.value->cols())
+      throw ShapeError("keisan::backward: seed is " + shape_string(seed) + " but the value is " +
+                       shape_string(*top.value));
+    if (!top.needs_grad())
+      throw ValueError(std::string("keisan::backward: the value (op '") + top.op +
+                       "') does not depend on any Parameter, or was recorded in a no-grad scope");
+    for (std::size_t i = 0; i < size_; ++i) nodes_[i]->own_grad_live = false;  // re-runnable
+    top.accumulate(seed);
+    for (Index i = y.index(); i >= 0; --i) {
+      Node<Scalar>& n = *nodes_[static_cast<std::size_t>(i)];
+      if (n.backward != nullptr && *n.grad_live) n.backward(*this, n);
+    }
+  }
+
+  /// Forgets every node (Vars become invalid) but keeps their buffers for the next pass.
+  void clear() noexcept { size_ = 0; }
+
+  /// Number of nodes recorded since the last clear().
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] Node<Scalar>& node(Index i) { return *nodes_[static_cast<std::size_t>(i)]; }
+  [[nodiscard]] const Node<Scalar>& node(Index i) const {
+    return *nodes_[static_cast<std::size_t>(i)];
+  }
+
+  /// Whether new nodes record gradients (see NoGradScope).
+  [[nodiscard]] bool grad_enabled() const noexcept { return grad_enabled_; }
+  void set_grad_enabled(bool on) noexcept { grad_enabled_ = on; }
+
+  /// Scratch for matrix products, reused across passes (see detail/gemm.hpp).
+  [[nodiscard]] detail::GemmWorkspace<Scalar>& gemm_workspace() noexcept { return gemm_workspace_; }
+
+ private:
+  Node<Scalar>& push(const char* op) {
+    if (size_ == nodes_.size()) nodes_.push_back(std::make_unique<Node<Scalar>>());
+    Node<Scalar>& n = *nodes_[size_];
+    n.op = op;
+    n.backward = nullptr;
+    n.num_inputs = 0;
+    n.index = static_cast<Index>(size_);
+    n.value = nullptr;
+    n.grad_ = nullptr;
+    n.grad_live = nullptr;
+    n.own_grad_live = false;
+    n.alpha = n.beta = Scalar(0);
+    ++size_;
+    return n;
+  }
+
+  VarType leaf(const char* op, const MatrixType* value, MatrixType* grad, bool* live) {
+    Node<Scalar>& n = push(op);
+    n.value = value;
+    n.grad_ = grad;
+    n.grad_live = live;
+    return VarType(this, n.index);
+  }
+
+  void check_owned(const char* op, const VarType& v) const {
+    if (!v.valid() || &v.graph() != this || static_cast<std::size_t>(v.index()) >= size_)
+      throw ValueError(std::string("keisan::") + op +
+                       ": the Var does not belong to this graph (another graph, or a Var kept "
+                       "across clear())");
+  }
+
+  std::vector<std::unique_ptr<Node<Scalar>>> nodes_;
+  std::size_t size_ = 0;
+  bool grad_enabled_ = true;
+  MatrixType seed_;
+  detail::GemmWorkspace<Scalar> gemm_workspace_;
+};
+
+/// While alive, the graph records values only: no backward rules, no gradient storage.
+/// Use it for evaluation and for the numerical gradient's many forward passes.
+/// @code
+/// { keisan::NoGradScope guard(g); auto logits = net(g, x); ... }
+/// @endcode
+template <class Scalar>
+class NoGradScope {
+ public:
+  explicit NoGradScope(Graph<Scalar>& g) noexcept : graph_(g), previous_(g.grad_enabled()) {
+    g.set_grad_enabled(false);
+  }
+  ~NoGradScope() { graph_.set_grad_enabled(previous_); }
+  NoGradScope(const NoGradScope&) = delete;
+  NoGradScope& operator=(const NoGradScope&) = delete;
+
+ private:
+  Graph<Scalar>& graph_;
+  bool previous_;
+};
+
+template <class Scalar>
+Graph<Scalar>& Var<Scalar>::graph() const {
+  if (graph_ == nullptr) throw ValueError("keisan::Var: empty handle (default-constructed Var)");
+  return *graph_;
+}
+
+template <class Scalar>
+Node<Scalar>& Var<Scalar>::node() const {
+  Graph<Scalar>& g = graph();
+  if (static_cast<std::size_t>(index_) >= g.size())
+    throw ValueError("keisan::Var: stale handle (the graph was cleared since it was recorded)");
+  return g.node(index_);
+}
+
+template <class Scalar>
+const Matrix<Scalar>& Var<Scalar>::grad() const {
+  Node<Scalar>& n = node();
+  if (!n.needs_grad())
+    throw ValueError(std::string("keisan::Var::grad: the value (op '") + n.op +
+                     "') has no gradient: it is data, or was recorded in a no-grad scope");
+  if (!*n.grad_live) {
+    n.grad_->setZero(n.value->rows(), n.value->cols());
+    *n.grad_live = true;
+  }
+  return *n.grad_;
+}
+
+}  // namespace keisan

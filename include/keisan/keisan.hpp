@@ -1,0 +1,18 @@
+// keisan: reverse-mode automatic differentiation and neural networks on Eigen.
+// The umbrella header: core, ops, nn, optim, data and check. Heavier optional pieces
+// (safetensors I/O, gzip) have their own headers and are not pulled in here.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "keisan/core/error.hpp"
+#include "keisan/core/graph.hpp"
+#include "keisan/core/matrix.hpp"
+#include "keisan/core/parameter.hpp"
+#include "keisan/ops/arithmetic.hpp"
+#include "keisan/ops/elementwise.hpp"
+#include "keisan/ops/linear.hpp"
+#include "keisan/ops/loss.hpp"
+#include "keisan/ops/reduction.hpp"
+#include "keisan/ops/softmax.hpp"
+#include "keisan/check/gradcheck.hpp"
+#include "keisan/check/numerical_gradient.hpp"

@@ -1,0 +1,68 @@
+// keisan ops: matrix product and the fused affine map X*W + b.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "keisan/core/graph.hpp"
+#include "keisan/detail/shape_check.hpp"
+
+namespace keisan {
+namespace detail {
+
+template <class Scalar>
+void matmul_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& a = g.node(n.inputs[0]);
+  Node<Scalar>& b = g.node(n.inputs[1]);
+  auto& ws = g.gemm_workspace();
+  if (a.needs_grad()) a.accumulate_product(n.grad(), b.value->transpose(), ws);
+  if (b.needs_grad()) b.accumulate_product(a.value->transpose(), n.grad(), ws);
+}
+
+template <class Scalar>
+void affine_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& x = g.node(n.inputs[0]);
+  Node<Scalar>& w = g.node(n.inputs[1]);
+  Node<Scalar>& b = g.node(n.inputs[2]);
+  auto& ws = g.gemm_workspace();
+  if (w.needs_grad()) w.accumulate_product(x.value->transpose(), n.grad(), ws);
+  if (b.needs_grad()) b.accumulate(n.grad().colwise().sum());
+  // Input data has no gradient, so the first layer skips this third GEMM.
+  if (x.needs_grad()) x.accumulate_product(n.grad(), w.value->transpose(), ws);
+}
+
+}  // namespace detail
+
+/// Matrix product a * b: (N x K) * (K x M) -> N x M. Throws ShapeError if a.cols != b.rows.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> matmul(const Var<Scalar>& a, const Var<Scalar>& b) {
+  detail::require_same_graph("matmul", a, b);
+  if (a.cols() != b.rows()) detail::throw_shapes("matmul", "a", a, "b", b, "a.cols must equal b.rows");
+  Var<Scalar> y = a.graph().record("matmul", {a, b}, &detail::matmul_backward<Scalar>);
+  detail::gemm(y.node().out(), a.value(), b.value(), false, a.graph().gemm_workspace());
+  return y;
+}
+
+/// Affine map x * W + b, fused: one GEMM accumulating onto the broadcast bias.
+/// Shapes: x is N x D, W is D x M, b is 1 x M; the result is N x M. Throws ShapeError otherwise.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> affine(const Var<Scalar>& x, const Var<Scalar>& w, const Var<Scalar>& b) {
+  detail::require_same_graph("affine", x, w);
+  detail::require_same_graph("affine", x, b);
+  if (x.cols() != w.rows()) detail::throw_shapes("affine", "x", x, "W", w, "x.cols must equal W.rows");
+  if (b.rows() != 1 || b.cols() != w.cols())
+    detail::throw_shapes("affine", "W", w, "b", b, "b must be 1 x W.cols");
+  Var<Scalar> y = x.graph().record("affine", {x, w, b}, &detail::affine_backward<Scalar>);
+  Matrix<Scalar>& out = y.node().out();
+  out.resize(x.rows(), w.cols());
+  out.rowwise() = b.value().row(0);
+  detail::gemm(out, x.value(), w.value(), true, x.graph().gemm_workspace());
+  return y;
+}
+
+/// affine() with the weights taken straight from Parameters (recorded as leaves of x's graph).
+template <class Scalar>
+[[nodiscard]] Var<Scalar> affine(const Var<Scalar>& x, Parameter<Scalar>& w, Parameter<Scalar>& b) {
+  Graph<Scalar>& g = x.graph();
+  return affine(x, g.param(w), g.param(b));
+}
+
+}  // namespace keisan

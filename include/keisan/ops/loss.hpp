@@ -1,0 +1,186 @@
+// keisan ops: losses, each reducing a batch to a 1x1 mean over its N rows:
+// softmax_cross_entropy (fused, stable), cross_entropy (on probabilities) and mse.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "keisan/core/graph.hpp"
+#include "keisan/detail/shape_check.hpp"
+#include "keisan/ops/softmax.hpp"
+
+namespace keisan {
+namespace detail {
+
+/// The book's delta: log(p + delta) keeps the loss finite at p = 0 and stays differentiable.
+template <class Scalar>
+constexpr Scalar log_delta = Scalar(1e-7);
+
+template <class Scalar>
+void require_batch(const char* op, const Var<Scalar>& x) {
+  if (x.rows() == 0) throw ShapeError(std::string("keisan::") + op + ": the batch is empty (0 rows)");
+}
+
+template <class Scalar>
+void check_labels(const char* op, const Var<Scalar>& x, const std::vector<int>& labels) {
+  require_batch(op, x);
+  if (static_cast<Index>(labels.size()) != x.rows())
+    throw ShapeError(std::string("keisan::") + op + ": input is " + shape_string(x.value()) + " but " +
+                     std::to_string(labels.size()) + " labels were given (one per row)");
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || labels[i] >= x.cols())
+      throw ValueError(std::string("keisan::") + op + ": label " + std::to_string(labels[i]) +
+                       " at row " + std::to_string(i) + " is out of range for " +
+                       std::to_string(x.cols()) + " classes");
+}
+
+template <class Scalar>
+void softmax_ce_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& x = g.node(n.inputs[0]);
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
+  x.accumulate(scale * n.aux.array());  // aux holds the probabilities p
+  for (std::size_t i = 0; i < n.ints.size(); ++i) x.grad_mut()(static_cast<Index>(i), n.ints[i]) -= scale;
+}
+
+template <class Scalar>
+void softmax_ce_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& x = g.node(n.inputs[0]);
+  Node<Scalar>& t = g.node(n.inputs[1]);
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
+  const auto logp = n.aux.array();  // aux holds log p
+  const auto tv = t.value->array();
+  // d/dx of -sum_j t_j log p_j is p * sum_j t_j - t  (= p - t for one-hot or probability rows)
+  if (x.needs_grad()) x.accumulate(scale * (logp.exp().colwise() * tv.rowwise().sum() - tv));
+  if (t.needs_grad()) t.accumulate(-scale * logp);
+}
+
+template <class Scalar>
+void cross_entropy_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& p = g.node(n.inputs[0]);
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.value->rows());
+  p.accumulate(Matrix<Scalar>::Zero(p.value->rows(), p.value->cols()));
+  for (std::size_t i = 0; i < n.ints.size(); ++i) {
+    const auto r = static_cast<Index>(i);
+    p.grad_mut()(r, n.ints[i]) -= scale / ((*p.value)(r, n.ints[i]) + log_delta<Scalar>);
+  }
+}
+
+template <class Scalar>
+void cross_entropy_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& p = g.node(n.inputs[0]);
+  Node<Scalar>& t = g.node(n.inputs[1]);
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.value->rows());
+  const auto pd = p.value->array() + log_delta<Scalar>;
+  if (p.needs_grad()) p.accumulate(-scale * t.value->array() / pd);
+  if (t.needs_grad()) t.accumulate(-scale * pd.log());
+}
+
+template <class Scalar>
+void mse_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Node<Scalar>& p = g.node(n.inputs[0]);
+  Node<Scalar>& t = g.node(n.inputs[1]);
+  const Scalar scale = Scalar(2) * n.grad()(0, 0) / static_cast<Scalar>(p.value->size());
+  const auto diff = p.value->array() - t.value->array();
+  if (p.needs_grad()) p.accumulate(scale * diff);
+  if (t.needs_grad()) t.accumulate(-scale * diff);
+}
+
+template <class Scalar>
+Var<Scalar> record_loss(const char* op, std::initializer_list<Var<Scalar>> in, BackwardFn<Scalar> bw) {
+  Var<Scalar> y = in.begin()->graph().record(op, in, bw);
+  y.node().out().resize(1, 1);
+  return y;
+}
+
+}  // namespace detail
+
+/// Mean cross-entropy of softmax(logits) against class indices, fused and stable:
+/// -1/N sum_i log softmax(logits)_i[labels_i], via log-sum-exp; the gradient is (p - y) / N.
+/// logits: N x C; labels: N class indices in [0, C) (copied). Throws ShapeError on a count
+/// mismatch, ValueError naming the row and label when one is out of range.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> softmax_cross_entropy(const Var<Scalar>& logits, const std::vector<int>& labels) {
+  constexpr const char* op = "softmax_cross_entropy";
+  detail::check_labels(op, logits, labels);
+  Var<Scalar> y = detail::record_loss(op, {logits}, &detail::softmax_ce_labels_backward<Scalar>);
+  Node<Scalar>& n = y.node();
+  n.ints.assign(labels.begin(), labels.end());
+  const Matrix<Scalar>& x = logits.value();
+  n.aux.resize(x.rows(), x.cols());
+  Scalar total = 0;
+  for (Index i = 0; i < x.rows(); ++i) {
+    const Scalar lse = detail::log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
+    total += lse - x(i, labels[static_cast<std::size_t>(i)]);
+    n.aux.row(i).array() = n.aux.row(i).array().exp();  // keep p for backward
+  }
+  n.out()(0, 0) = total / static_cast<Scalar>(x.rows());
+  return y;
+}
+
+/// Mean cross-entropy of softmax(logits) against target rows (one-hot or probabilities):
+/// -1/N sum_i <targets_i, log softmax(logits)_i>. Both N x C.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> softmax_cross_entropy(const Var<Scalar>& logits, const Var<Scalar>& targets) {
+  constexpr const char* op = "softmax_cross_entropy";
+  detail::require_same_graph(op, logits, targets);
+  if (logits.rows() != targets.rows() || logits.cols() != targets.cols())
+    detail::throw_shapes(op, "logits", logits, "targets", targets, "shapes must be equal");
+  detail::require_batch(op, logits);
+  detail::require_classes(op, logits);
+  Var<Scalar> y = detail::record_loss(op, {logits, targets}, &detail::softmax_ce_targets_backward<Scalar>);
+  Node<Scalar>& n = y.node();
+  const Matrix<Scalar>& x = logits.value();
+  n.aux.resize(x.rows(), x.cols());
+  for (Index i = 0; i < x.rows(); ++i) detail::log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
+  n.out()(0, 0) = -(targets.value().array() * n.aux.array()).sum() / static_cast<Scalar>(x.rows());
+  return y;
+}
+
+/// Mean cross-entropy of probabilities against class indices: -1/N sum_i log(p_i[labels_i] + 1e-7).
+/// The 1e-7 (the book's delta) keeps a probability of exactly 0 finite. Prefer
+/// softmax_cross_entropy() on logits: it is stabler and cheaper.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> cross_entropy(const Var<Scalar>& probs, const std::vector<int>& labels) {
+  constexpr const char* op = "cross_entropy";
+  detail::check_labels(op, probs, labels);
+  Var<Scalar> y = detail::record_loss(op, {probs}, &detail::cross_entropy_labels_backward<Scalar>);
+  Node<Scalar>& n = y.node();
+  n.ints.assign(labels.begin(), labels.end());
+  const Matrix<Scalar>& p = probs.value();
+  Scalar total = 0;
+  for (Index i = 0; i < p.rows(); ++i)
+    total -= std::log(p(i, labels[static_cast<std::size_t>(i)]) + detail::log_delta<Scalar>);
+  n.out()(0, 0) = total / static_cast<Scalar>(p.rows());
+  return y;
+}
+
+/// Mean cross-entropy of probabilities against target rows: -1/N sum t * log(p + 1e-7). Both N x C.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> cross_entropy(const Var<Scalar>& probs, const Var<Scalar>& targets) {
+  constexpr const char* op = "cross_entropy";
+  detail::require_same_graph(op, probs, targets);
+  if (probs.rows() != targets.rows() || probs.cols() != targets.cols())
+    detail::throw_shapes(op, "probs", probs, "targets", targets, "shapes must be equal");
+  detail::require_batch(op, probs);
+  Var<Scalar> y = detail::record_loss(op, {probs, targets}, &detail::cross_entropy_targets_backward<Scalar>);
+  y.node().out()(0, 0) = -(targets.value().array() * (probs.value().array() + detail::log_delta<Scalar>).log()).sum() /
+                         static_cast<Scalar>(probs.rows());
+  return y;
+}
+
+/// Mean squared error over all elements: mean((pred - target)^2). Same shapes.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> mse(const Var<Scalar>& pred, const Var<Scalar>& target) {
+  constexpr const char* op = "mse";
+  detail::require_same_graph(op, pred, target);
+  if (pred.rows() != target.rows() || pred.cols() != target.cols())
+    detail::throw_shapes(op, "pred", pred, "target", target, "shapes must be equal");
+  if (pred.value().size() == 0) throw ShapeError("keisan::mse: the input is empty (" + shape_string(pred.value()) + ")");
+  Var<Scalar> y = detail::record_loss(op, {pred, target}, &detail::mse_backward<Scalar>);
+  y.node().out()(0, 0) = (pred.value() - target.value()).squaredNorm() / static_cast<Scalar>(pred.value().size());
+  return y;
+}
+
+}  // namespace keisan

@@ -1,0 +1,74 @@
+// keisan ops: row-wise softmax and log-softmax, both max-subtracted so logits of +-1000 give
+// finite results.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "keisan/core/graph.hpp"
+
+namespace keisan {
+namespace detail {
+
+template <class Scalar>
+void require_classes(const char* op, const Var<Scalar>& x) {
+  if (x.cols() == 0)
+    throw ShapeError(std::string("keisan::") + op + ": input is " + shape_string(x.value()) +
+                     ": needs at least one column (class)");
+}
+
+/// out.row(i) = log_softmax(x.row(i)); returns log of the row's sum of exp(x - max).
+template <class Scalar, class Row, class OutRow>
+Scalar log_softmax_row(const Row& x, OutRow&& out) {
+  const Scalar m = x.maxCoeff();
+  const Scalar lse = std::log((x.array() - m).exp().sum());
+  out.array() = x.array() - (m + lse);
+  return m + lse;
+}
+
+template <class Scalar>
+void softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const auto y = n.value->array();
+  const auto dy = n.grad().array();
+  n.aux = (dy * y).rowwise().sum();  // s_i = <dy_i, y_i>
+  g.node(n.inputs[0]).accumulate(y * (dy.colwise() - n.aux.col(0).array()));
+}
+
+template <class Scalar>
+void log_softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const auto dy = n.grad().array();
+  n.aux = dy.rowwise().sum();
+  g.node(n.inputs[0]).accumulate(dy - n.value->array().exp().colwise() * n.aux.col(0).array());
+}
+
+}  // namespace detail
+
+/// Row-wise softmax: each row becomes a probability distribution. Input N x C, C >= 1.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> softmax(const Var<Scalar>& x) {
+  detail::require_classes("softmax", x);
+  Var<Scalar> y = x.graph().record("softmax", {x}, &detail::softmax_backward<Scalar>);
+  Matrix<Scalar>& out = y.node().out();
+  const Matrix<Scalar>& xv = x.value();
+  out.resize(xv.rows(), xv.cols());
+  for (Index i = 0; i < xv.rows(); ++i) {
+    out.row(i).array() = (xv.row(i).array() - xv.row(i).maxCoeff()).exp();
+    out.row(i) /= out.row(i).sum();
+  }
+  return y;
+}
+
+/// Row-wise log-softmax, computed as x - max - log(sum(exp(x - max))). Input N x C, C >= 1.
+template <class Scalar>
+[[nodiscard]] Var<Scalar> log_softmax(const Var<Scalar>& x) {
+  detail::require_classes("log_softmax", x);
+  Var<Scalar> y = x.graph().record("log_softmax", {x}, &detail::log_softmax_backward<Scalar>);
+  Matrix<Scalar>& out = y.node().out();
+  const Matrix<Scalar>& xv = x.value();
+  out.resize(xv.rows(), xv.cols());
+  for (Index i = 0; i < xv.rows(); ++i) detail::log_softmax_row<Scalar>(xv.row(i), out.row(i));
+  return y;
+}
+
+}  // namespace keisan

@@ -1,0 +1,101 @@
+// keisan tests: a steady-state training step allocates nothing, and the book's two-layer net
+// gets the gradients gradcheck gets. Its own executable: see support/alloc_counter.hpp.
+// SPDX-License-Identifier: MIT
+#include "support/alloc_counter.hpp"
+// (alloc_counter.hpp must come first)
+#include "support/helpers.hpp"
+
+using keisan::Graph;
+using keisan::Matrix;
+using keisan::Parameter;
+using keisan::ParameterList;
+using keisan::test::random_matrix;
+
+namespace {
+/// The book's TwoLayerNet: affine, sigmoid, affine, softmax-with-loss.
+template <class Scalar>
+struct TwoLayerNet {
+  Parameter<Scalar> W1, b1, W2, b2;
+  TwoLayerNet(keisan::Index in, keisan::Index hidden, keisan::Index out)
+      : W1(Matrix<Scalar>(random_matrix<Scalar>(in, hidden, 90) * Scalar(0.1))),
+        b1(Matrix<Scalar>::Zero(1, hidden)),
+        W2(Matrix<Scalar>(random_matrix<Scalar>(hidden, out, 91) * Scalar(0.1))),
+        b2(Matrix<Scalar>::Zero(1, out)) {}
+  keisan::Var<Scalar> loss(Graph<Scalar>& g, const Matrix<Scalar>& x, const std::vector<int>& t) {
+    auto h = keisan::sigmoid(keisan::affine(g.input(x), W1, b1));
+    return keisan::softmax_cross_entropy(keisan::affine(h, W2, b2), t);
+  }
+  ParameterList<Scalar> parameters() { return {{"W1", &W1}, {"b1", &b1}, {"W2", &W2}, {"b2", &b2}}; }
+};
+
+std::vector<int> labels(int n) {
+  std::vector<int> t(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) t[static_cast<std::size_t>(i)] = (i * 7) % 10;
+  return t;
+}
+}  // namespace
+
+TEST_CASE("Zero allocations: a steady-state 784-50-10 training step allocates nothing", "[core][alloc]") {
+  TwoLayerNet<float> net(784, 50, 10);
+  const Matrix<float> x = random_matrix<float>(100, 784, 92, 0, 1);
+  const std::vector<int> t = labels(100);
+  Graph<float> g;
+  auto step = [&] {
+    g.clear();
+    for (auto& p : net.parameters()) p.parameter->zero_grad();
+    g.backward(net.loss(g, x, t));
+    for (auto& p : net.parameters()) p.parameter->value().noalias() -= 0.1f * p.parameter->grad();
+  };
+  step();  // the first step sizes every buffer
+  auto params = net.parameters();
+  const long allocs = keisan::test::count_allocations([&] {
+    for (int i = 0; i < 3; ++i) {
+      g.clear();
+      for (auto& p : params) p.parameter->zero_grad();
+      g.backward(net.loss(g, x, t));
+      for (auto& p : params) p.parameter->value().noalias() -= 0.1f * p.parameter->grad();
+    }
+  });
+  REQUIRE(allocs == 0);
+}
+
+TEST_CASE("Zero allocations: the counter does see allocations", "[core][alloc]") {
+  // Guards the test above against counting nothing.
+  Matrix<float> m;
+  std::vector<int>* v = nullptr;
+  const long allocs = keisan::test::count_allocations([&] {
+    m.resize(64, 64);
+    v = new std::vector<int>(10);
+  });
+  delete v;
+  REQUIRE(allocs == 3);  // Eigen's buffer, the vector object, its storage
+}
+
+TEST_CASE("Zero allocations: inference in a no-grad scope allocates nothing either", "[core][alloc]") {
+  TwoLayerNet<float> net(784, 50, 10);
+  const Matrix<float> x = random_matrix<float>(100, 784, 93, 0, 1);
+  const std::vector<int> t = labels(100);
+  Graph<float> g;
+  auto eval = [&] {
+    g.clear();
+    keisan::NoGradScope guard(g);
+    return net.loss(g, x, t).value()(0, 0);
+  };
+  const float first = eval();
+  float again = 0;
+  REQUIRE(keisan::test::count_allocations([&] { again = eval(); }) == 0);
+  REQUIRE(again == first);
+}
+
+TEST_CASE("TwoLayerNet 784-50-10: backprop gradients match gradcheck", "[core][check]") {
+  TwoLayerNet<double> net(784, 50, 10);
+  const Matrix<double> x = random_matrix(8, 784, 94, 0, 1);
+  const std::vector<int> t = labels(8);
+  keisan::GradcheckOptions opt;
+  opt.max_elements_per_parameter = 300;
+  const auto report = keisan::gradcheck<double>([&](Graph<double>& g) { return net.loss(g, x, t); },
+                                                net.parameters(), opt);
+  INFO(report.to_string());
+  REQUIRE(report.passed());
+  REQUIRE(report.max_rel_error() <= 1e-7);
+}
