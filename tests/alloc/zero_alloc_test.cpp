@@ -4,6 +4,7 @@
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp must come first)
 #include "support/helpers.hpp"
+#include "support/synthetic.hpp"
 
 using keisan::Graph;
 using keisan::Matrix;
@@ -98,4 +99,31 @@ TEST_CASE("TwoLayerNet 784-50-10: backprop gradients match gradcheck", "[core][c
   INFO(report.to_string());
   REQUIRE(report.passed());
   REQUIRE(report.max_rel_error() <= 1e-7);
+}
+
+TEST_CASE("Zero allocations: a full training step (sample, gather, forward, backward, update) for every optimizer",
+          "[core][alloc][optim]") {
+  const auto data = keisan::test::xor_blobs<float>(256, 30);
+  for (int which = 0; which < 6; ++which) {
+    auto net = keisan::test::small_net<float>(31);
+    std::unique_ptr<keisan::Optimizer<float>> opt;
+    switch (which) {
+      case 0: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1); break;
+      case 1: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9}); break;
+      case 2: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9, true, 1e-4}); break;
+      case 3: opt = std::make_unique<keisan::AdaGrad<float>>(net.parameters(), 0.1); break;
+      case 4: opt = std::make_unique<keisan::RMSProp<float>>(net.parameters(), 0.01); break;
+      default: opt = std::make_unique<keisan::Adam<float>>(net.parameters(), 0.01); break;
+    }
+    for (auto mode : {keisan::Sampling::shuffle, keisan::Sampling::replacement}) {
+      keisan::test::Trainer<float> trainer{net, *opt, data, keisan::MinibatchSampler(data.size(), 32, {mode, true, 32}), {}, {}, {}};
+      trainer.sampler.begin_epoch();
+      trainer.step();  // warm-up sizes every buffer
+      const long allocs = keisan::test::count_allocations([&] {
+        for (int i = 0; i < 5; ++i) trainer.step();
+      });
+      INFO("optimizer #" << which);
+      REQUIRE(allocs == 0);
+    }
+  }
 }
