@@ -8,3 +8,9 @@ if(KEISAN_WERROR)
 endif()
 # Eigen arrives through an imported target, so the compiler already treats it as a system
 # include: its warnings are not ours to fix, ours are errors.
+
+# -march=native for keisan's own programs (examples, benchmarks): the machine's full SIMD width.
+option(KEISAN_NATIVE "Build keisan's own programs with -march=native" OFF)
+if(KEISAN_NATIVE)
+  target_compile_options(keisan_dev_settings INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-march=native>)
+endif()

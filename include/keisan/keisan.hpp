@@ -9,6 +9,7 @@
 #include "keisan/core/matrix.hpp"
 #include "keisan/core/parameter.hpp"
 #include "keisan/core/random.hpp"
+#include "keisan/core/threads.hpp"
 #include "keisan/ops/arithmetic.hpp"
 #include "keisan/ops/elementwise.hpp"
 #include "keisan/ops/linear.hpp"
