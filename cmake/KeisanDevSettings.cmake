@@ -14,3 +14,10 @@ option(KEISAN_NATIVE "Build keisan's own programs with -march=native" OFF)
 if(KEISAN_NATIVE)
   target_compile_options(keisan_dev_settings INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-march=native>)
 endif()
+
+# OpenMP for keisan's own programs: Eigen's GEMMs may then use keisan::set_num_threads() threads.
+option(KEISAN_OPENMP "Build keisan's own programs with OpenMP" OFF)
+if(KEISAN_OPENMP)
+  find_package(OpenMP REQUIRED)
+  target_link_libraries(keisan_dev_settings INTERFACE OpenMP::OpenMP_CXX)
+endif()

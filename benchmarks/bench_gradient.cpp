@@ -1,0 +1,78 @@
+// keisan benchmarks: why backprop exists. The full gradient of the book net (784-h-10, sigmoid,
+// softmax-CE, one batch of 100) by backprop, and by central differences (2 forward passes per
+// parameter), for h = 10 ... 200. The numerical side runs keisan's fastest forward path (no-grad
+// scope, reused buffers) on an evenly strided subset of the parameters and is scaled to all P.
+// SPDX-License-Identifier: MIT
+#include <chrono>
+
+#include "workloads.hpp"
+
+namespace {
+
+struct GradientCase {
+  keisan::Sequential<float> net;
+  keisan::ParameterList<float> params;
+  keisan::Dataset<float> data;
+  keisan::Batch<float> batch;
+  keisan::Graph<float> g;
+  explicit GradientCase(keisan::Index hidden)
+      : net(bench::make_net({784, hidden, 10}, false, 42)), params(net.parameters()), data(bench::make_data(784, 100, 5)) {
+    data.slice(0, 100, batch);
+  }
+  keisan::Var<float> loss(keisan::Graph<float>& graph) {
+    return keisan::softmax_cross_entropy(net(graph.input(batch.x)), batch.labels);
+  }
+  void backprop() {
+    g.clear();
+    for (auto& p : params) p.parameter->zero_grad();
+    g.backward(loss(g));
+  }
+  keisan::Index parameter_count() const {
+    keisan::Index p = 0;
+    for (const auto& np : params) p += np.parameter->size();
+    return p;
+  }
+};
+
+void BM_GradientBackprop(benchmark::State& state) {
+  GradientCase c(state.range(0));
+  c.backprop();
+  for (auto _ : state) {
+    c.backprop();
+    benchmark::DoNotOptimize(c.params.front().parameter->grad().data());
+  }
+  state.counters["params"] = static_cast<double>(c.parameter_count());
+}
+
+void BM_GradientNumerical(benchmark::State& state) {
+  constexpr keisan::Index subset = 64;  // elements actually differentiated per iteration
+  GradientCase c(state.range(0));
+  const keisan::Index p = c.parameter_count();
+  auto build = [&](keisan::Graph<float>& graph) { return c.loss(graph); };
+  auto f = keisan::forward_loss(c.g, build);
+  // Elements (parameter, index) evenly strided over all P.
+  std::vector<float*> elements;
+  const keisan::Index stride = p / subset;
+  keisan::Index flat = 0;
+  for (auto& np : c.params)
+    for (keisan::Index i = 0; i < np.parameter->size(); ++i, ++flat)
+      if (flat % stride == 0 && static_cast<keisan::Index>(elements.size()) < subset)
+        elements.push_back(np.parameter->value().data() + i);
+  const auto n = static_cast<double>(elements.size());
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (float* e : elements) benchmark::DoNotOptimize(keisan::numerical_derivative(f, *e, 1e-2f));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(seconds * static_cast<double>(p) / n);  // scaled to the full gradient
+  }
+  state.counters["params"] = static_cast<double>(p);
+  state.counters["measured_elements"] = n;
+  state.SetLabel("central differences on " + std::to_string(elements.size()) + " of " + std::to_string(p) +
+                 " parameters, time scaled to all");
+}
+
+}  // namespace
+
+BENCHMARK(BM_GradientBackprop)->Arg(10)->Arg(50)->Arg(100)->Arg(200)->ArgName("hidden")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GradientNumerical)->Arg(10)->Arg(50)->Arg(100)->Arg(200)->ArgName("hidden")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
