@@ -28,6 +28,9 @@ class GemmWorkspace {
   Buffer lhs_, rhs_;
 };
 
+/// Multiply-adds (rows x cols x depth) below which a product runs on one thread.
+constexpr double parallel_gemm_work = 16.0 * 1024 * 1024;
+
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0)
 
 /// Eigen's blocking for a row-major destination, with its blocks lent by a GemmWorkspace.
@@ -84,8 +87,13 @@ void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumula
       (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
   using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Matrix<Scalar>, LentBlocking<Scalar>>;
   LentBlocking<Scalar> blocking(dst.rows(), dst.cols(), depth, ws);
-  ei::parallelize_gemm<true>(Functor(lhs, rhs, dst, Scalar(1), blocking), a_lhs.rows(), a_rhs.cols(), depth,
-                             true);
+  // Eigen would split even a 100x784x50 product across threads, and on such sizes two threads
+  // measured slower than one (docs/benchmarks.md): below parallel_gemm_work, stay on one.
+  const double work = static_cast<double>(dst.rows()) * static_cast<double>(dst.cols()) * static_cast<double>(depth);
+  if (work < parallel_gemm_work)
+    ei::parallelize_gemm<false>(Functor(lhs, rhs, dst, Scalar(1), blocking), a_lhs.rows(), a_rhs.cols(), depth, true);
+  else
+    ei::parallelize_gemm<true>(Functor(lhs, rhs, dst, Scalar(1), blocking), a_lhs.rows(), a_rhs.cols(), depth, true);
 }
 
 #else

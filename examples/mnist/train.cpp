@@ -1,0 +1,200 @@
+// keisan MNIST example: loading, training, evaluation, metrics and weights.
+// SPDX-License-Identifier: MIT
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <keisan/data/mnist.hpp>
+#include <keisan/io/safetensors.hpp>
+#include <map>
+#include <memory>
+
+#include "app.hpp"
+
+namespace mnist_example {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const keisan::ParameterList<float>& params) {
+  if (c.optimizer == "momentum") return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9});
+  if (c.optimizer == "nesterov") return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9, true});
+  if (c.optimizer == "adagrad") return std::make_unique<keisan::AdaGrad<float>>(params, c.lr);
+  if (c.optimizer == "rmsprop") return std::make_unique<keisan::RMSProp<float>>(params, c.lr);
+  if (c.optimizer == "adam") return std::make_unique<keisan::Adam<float>>(params, c.lr);
+  return std::make_unique<keisan::SGD<float>>(params, c.lr);
+}
+
+bool has_mnist(const std::string& dir) {
+  for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+    const std::string path = dir + "/" + stem;
+    if (!std::ifstream(path) && !std::ifstream(path + ".gz")) return false;
+  }
+  return true;
+}
+
+std::string default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/keisan/mnist";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/keisan/mnist";
+  return "";
+}
+
+keisan::Index argmax(const keisan::Matrix<float>& logits, keisan::Index row) {
+  keisan::Index arg = 0;
+  logits.row(row).maxCoeff(&arg);
+  return arg;
+}
+
+/// Accuracy on a whole dataset (no-grad, 1,000 rows at a time); fills `confusion` if given.
+double evaluate(keisan::Sequential<float>& net, const keisan::Dataset<float>& data, keisan::Graph<float>& g,
+                std::vector<std::vector<long>>* confusion = nullptr) {
+  keisan::Batch<float> chunk;
+  keisan::Index hits = 0;
+  for (keisan::Index begin = 0; begin < data.size(); begin += 1000) {
+    data.slice(begin, std::min<keisan::Index>(1000, data.size() - begin), chunk);
+    g.clear();
+    keisan::NoGradScope guard(g);
+    const keisan::Matrix<float>& logits = net(g.input(chunk.x)).value();
+    for (keisan::Index i = 0; i < logits.rows(); ++i) {
+      const auto predicted = argmax(logits, i);
+      const int truth = chunk.labels[static_cast<std::size_t>(i)];
+      hits += predicted == truth;
+      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted)];
+    }
+  }
+  return static_cast<double>(hits) / static_cast<double>(data.size());
+}
+
+/// A one-line progress bar on a terminal; silent otherwise (the epoch lines say it all).
+class Progress {
+ public:
+  Progress(int epoch, int epochs, keisan::Index total, keisan::Index batch)
+      : epoch_(epoch), epochs_(epochs), total_(total), batch_(batch), tty_(isatty(STDOUT_FILENO) != 0), start_(Clock::now()) {}
+  void update(keisan::Index done, double loss) {
+    if (!tty_) return;
+    const auto now = Clock::now();
+    if (done != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done * batch_) / secs : 0;
+    const double eta = done > 0 ? secs * static_cast<double>(total_ - done) / static_cast<double>(done) : 0;
+    const int width = 24, filled = static_cast<int>(width * done / std::max<keisan::Index>(total_, 1));
+    std::printf("\repoch %d/%d [%s%s] %lld/%lld loss %.4f %.0f samples/s ETA %.0fs ", epoch_, epochs_,
+                std::string(static_cast<std::size_t>(filled), '#').c_str(), std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+                static_cast<long long>(done), static_cast<long long>(total_), loss, rate, eta);
+    std::fflush(stdout);
+  }
+  void finish() {
+    if (tty_) std::printf("\r\033[K");
+  }
+
+ private:
+  int epoch_, epochs_;
+  keisan::Index total_, batch_;
+  bool tty_;
+  Clock::time_point start_, last_{};
+};
+
+std::map<std::string, std::string> architecture(const Config& c) {
+  std::string hidden;
+  for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+  return {{"format", "keisan-mlp"}, {"hidden", hidden}, {"activation", c.activation}};
+}
+
+}  // namespace
+
+int run(const Config& c) {
+  keisan::set_num_threads(c.threads);
+  std::string dir = c.data;
+  if (dir.empty()) {
+    const std::string cache = default_cache_dir();
+    if (!cache.empty() && has_mnist(cache)) {
+      dir = cache;
+    } else {
+      dir = KEISAN_MNIST_SUBSET_DIR;
+      std::printf("note: full MNIST not found in %s; using the bundled subset (run scripts/fetch-mnist.sh for the full set)\n",
+                  cache.c_str());
+    }
+  }
+  const auto mnist = keisan::load_mnist<float>(dir);
+  std::printf("data: %s (%lld train, %lld test images) from %s\n", mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset",
+              static_cast<long long>(mnist.train.size()), static_cast<long long>(mnist.test.size()), dir.c_str());
+
+  keisan::Rng rng(c.seed);
+  auto net = make_net<float>(c, rng);
+  auto params = net.parameters();
+  if (!c.load.empty()) {
+    keisan::load_safetensors(c.load, params);
+    std::printf("loaded %s\n", c.load.c_str());
+  }
+  std::printf("model: %s, %s, %s lr %g, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
+              c.activation.c_str(), c.optimizer.c_str(), c.lr, c.batch, c.sampler.c_str(),
+              static_cast<unsigned long long>(c.seed), keisan::num_threads());
+  if (c.gradcheck && !run_gradcheck(c, net, mnist.train)) return 1;
+
+  auto opt = make_optimizer(c, params);
+  const keisan::Sampling mode = c.sampler == "replacement" ? keisan::Sampling::replacement : keisan::Sampling::shuffle;
+  keisan::MinibatchSampler sampler(mnist.train.size(), c.batch, {mode, false, c.seed});
+  const int epochs = c.epochs >= 0 ? c.epochs : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
+  std::ofstream metrics;
+  if (!c.metrics.empty()) {
+    metrics.open(c.metrics);
+    if (!metrics) throw keisan::FormatError("keisan: " + c.metrics + ": cannot open for writing");
+    metrics << "epoch,train_loss,train_acc,test_acc,seconds\n";
+  }
+
+  keisan::Graph<float> g;
+  keisan::Batch<float> batch;
+  std::vector<keisan::Index> idx;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    Progress progress(epoch, epochs, sampler.batches_per_epoch(), c.batch);
+    sampler.begin_epoch();
+    double loss_sum = 0;
+    keisan::Index hits = 0, seen = 0, steps = 0;
+    while (sampler.next(idx)) {
+      mnist.train.gather(idx, batch);
+      g.clear();
+      opt->zero_grad();
+      auto logits = net(g.input(batch.x));
+      auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
+      g.backward(loss);
+      opt->step();
+      loss_sum += static_cast<double>(loss.value()(0, 0));
+      for (keisan::Index i = 0; i < logits.rows(); ++i) hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
+      seen += logits.rows();
+      ++steps;
+      progress.update(steps, loss_sum / static_cast<double>(steps));
+    }
+    progress.finish();
+    const double train_loss = loss_sum / static_cast<double>(steps);
+    const double train_acc = static_cast<double>(hits) / static_cast<double>(seen);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double test_acc = evaluate(net, mnist.test, g);
+    std::printf("epoch %2d  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", epoch, train_loss, train_acc,
+                test_acc, seconds);
+    std::fflush(stdout);
+    if (metrics.is_open()) metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
+  }
+
+  std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
+  const double accuracy = evaluate(net, mnist.test, g, &confusion);
+  std::printf("test accuracy: %.4f\n", accuracy);
+  std::printf("confusion matrix (rows: true digit, columns: predicted)\n     ");
+  for (int p = 0; p < 10; ++p) std::printf("%6d", p);
+  std::printf("\n");
+  for (int t = 0; t < 10; ++t) {
+    std::printf("%5d", t);
+    for (int p = 0; p < 10; ++p) std::printf("%6ld", confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]);
+    std::printf("\n");
+  }
+  if (!c.save.empty()) {
+    keisan::save_safetensors(c.save, params, architecture(c));
+    std::printf("saved %s\n", c.save.c_str());
+  }
+  return 0;
+}
+
+}  // namespace mnist_example
