@@ -16,7 +16,9 @@ struct GradientCase {
   keisan::Batch<float> batch;
   keisan::Graph<float> g;
   explicit GradientCase(keisan::Index hidden)
-      : net(bench::make_net({784, hidden, 10}, false, 42)), params(net.parameters()), data(bench::make_data(784, 100, 5)) {
+      : net(bench::make_net({784, hidden, 10}, false, 42)),
+        params(net.parameters()),
+        data(bench::make_data(784, 100, 5)) {
     data.slice(0, 100, batch);
   }
   keisan::Var<float> loss(keisan::Graph<float>& graph) {
@@ -74,5 +76,12 @@ void BM_GradientNumerical(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_GradientBackprop)->Arg(10)->Arg(50)->Arg(100)->Arg(200)->ArgName("hidden")->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GradientNumerical)->Arg(10)->Arg(50)->Arg(100)->Arg(200)->ArgName("hidden")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GradientNumerical)
+    ->Arg(10)
+    ->Arg(50)
+    ->Arg(100)
+    ->Arg(200)
+    ->ArgName("hidden")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

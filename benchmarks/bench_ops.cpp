@@ -17,10 +17,14 @@ keisan::Var<float> record(Op op, keisan::Graph<float>& g, keisan::Parameter<floa
                           keisan::Parameter<float>& b, const std::vector<int>& labels) {
   auto xv = g.param(x);
   switch (op) {
-    case Op::affine: return keisan::affine(xv, w, b);
-    case Op::sigmoid: return keisan::sigmoid(xv);
-    case Op::relu: return keisan::relu(xv);
-    default: return keisan::softmax_cross_entropy(xv, labels);
+    case Op::affine:
+      return keisan::affine(xv, w, b);
+    case Op::sigmoid:
+      return keisan::sigmoid(xv);
+    case Op::relu:
+      return keisan::relu(xv);
+    default:
+      return keisan::softmax_cross_entropy(xv, labels);
   }
 }
 
@@ -29,7 +33,8 @@ void BM_Op(benchmark::State& state) {
   const Shape s = shapes[state.range(0)];
   const keisan::Index cols = op == Op::affine ? s.in : s.out;
   keisan::Parameter<float> x(keisan::Matrix<float>::Random(s.n, cols));
-  keisan::Parameter<float> w(keisan::Matrix<float>::Random(s.in, s.out) * 0.05f), b(keisan::Matrix<float>::Zero(1, s.out));
+  keisan::Parameter<float> w(keisan::Matrix<float>::Random(s.in, s.out) * 0.05f),
+      b(keisan::Matrix<float>::Zero(1, s.out));
   std::vector<int> labels(static_cast<std::size_t>(s.n));
   for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int>(i % static_cast<std::size_t>(s.out));
   keisan::Graph<float> g;
@@ -47,7 +52,8 @@ void BM_Op(benchmark::State& state) {
   }
   if (op == Op::affine) {
     const double gemm = 2.0 * static_cast<double>(s.n * s.in * s.out);
-    state.counters["GFLOP/s"] = benchmark::Counter((backward ? 2 : 1) * gemm * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter((backward ? 2 : 1) * gemm * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   } else {
     state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(s.n * cols * sizeof(float)) * (backward ? 3 : 2));
   }

@@ -9,8 +9,8 @@
 namespace {
 
 void set_flops(benchmark::State& state, const bench::Workload& w) {
-  state.counters["GFLOP/s"] = benchmark::Counter(bench::step_flops(w.sizes, w.batch) * 1e-9,
-                                                  benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(bench::step_flops(w.sizes, w.batch) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetItemsProcessed(state.iterations() * w.batch);
   state.SetLabel(w.name);
 }

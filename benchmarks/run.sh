@@ -49,3 +49,16 @@ for preset in bench bench-blas; do
   done
 done
 python3 benchmarks/summary.py "$out"
+# The numerical/backprop ratio against the parameter count, as a picture.
+if command -v gnuplot >/dev/null 2>&1; then
+  gnuplot <<GP
+set terminal pngcairo size 720,420 font ',10'
+set output '$out/gradient_ratio.png'
+set title 'Numerical / backprop gradient cost, book net 784-h-10 (h = 10, 50, 100, 200)'
+set xlabel 'parameters P'; set ylabel 'time(central differences) / time(backprop)'
+set grid; set key top left
+set xrange [0:*]; set yrange [0:*]
+plot '$out/gradient_ratio.dat' using 1:2 with linespoints pt 7 title 'measured', x title 'ratio = P'
+GP
+  echo "wrote $out/gradient_ratio.png"
+fi

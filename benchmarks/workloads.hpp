@@ -28,7 +28,9 @@ struct Workload {
 /// W1 "book net": 784-50-10, sigmoid, batch 100. W2 "wide net": 784-512-512-10, ReLU, batch 128.
 inline const Workload W1{"W1", {784, 50, 10}, false, 100};
 inline const Workload W2{"W2", {784, 512, 512, 10}, true, 128};
-inline const Workload& workload(int i) { return i == 1 ? W1 : W2; }
+inline const Workload& workload(int i) {
+  return i == 1 ? W1 : W2;
+}
 
 inline Index parameter_count(const std::vector<Index>& sizes) {
   Index p = 0;
@@ -53,8 +55,10 @@ inline keisan::Sequential<float> make_net(const std::vector<Index>& sizes, bool 
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     net.add(keisan::Affine<float>(sizes[l], sizes[l + 1], relu ? keisan::Init::he : keisan::Init::book, rng));
     if (l + 2 < sizes.size()) {
-      if (relu) net.add(keisan::ReLU<float>());
-      else net.add(keisan::Sigmoid<float>());
+      if (relu)
+        net.add(keisan::ReLU<float>());
+      else
+        net.add(keisan::Sigmoid<float>());
     }
   }
   return net;

@@ -13,14 +13,19 @@ namespace mnist_example {
 /// The MLP the flags describe: Affine, activation, ..., Affine to 10 logits.
 template <class Scalar>
 inline keisan::Sequential<Scalar> make_net(const Config& c, keisan::Rng& rng) {
-  const keisan::Init init = c.init == "xavier" ? keisan::Init::xavier : c.init == "he" ? keisan::Init::he : keisan::Init::book;
+  const keisan::Init init = c.init == "xavier" ? keisan::Init::xavier
+                            : c.init == "he"   ? keisan::Init::he
+                                               : keisan::Init::book;
   keisan::Sequential<Scalar> net;
   keisan::Index in = 784;
   for (int h : c.hidden) {
     net.add(keisan::Affine<Scalar>(in, h, init, rng));
-    if (c.activation == "relu") net.add(keisan::ReLU<Scalar>());
-    else if (c.activation == "tanh") net.add(keisan::Tanh<Scalar>());
-    else net.add(keisan::Sigmoid<Scalar>());
+    if (c.activation == "relu")
+      net.add(keisan::ReLU<Scalar>());
+    else if (c.activation == "tanh")
+      net.add(keisan::Tanh<Scalar>());
+    else
+      net.add(keisan::Sigmoid<Scalar>());
     in = h;
   }
   net.add(keisan::Affine<Scalar>(in, 10, init, rng));

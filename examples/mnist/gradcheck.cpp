@@ -21,7 +21,8 @@ bool run_gradcheck(const Config& c, keisan::Sequential<float>& net, const keisan
   const auto report = keisan::gradcheck<double>(
       [&](keisan::Graph<double>& g) { return keisan::softmax_cross_entropy(net64(g.input(x)), labels); }, p64, opt);
   std::printf("gradcheck (double, 8 samples, <= 200 elements per parameter):\n%s", report.to_string().c_str());
-  std::printf("gradcheck: %s (max relative error %.2e)\n", report.passed() ? "passed" : "FAILED", report.max_rel_error());
+  std::printf("gradcheck: %s (max relative error %.2e)\n", report.passed() ? "passed" : "FAILED",
+              report.max_rel_error());
   return report.passed();
 }
 

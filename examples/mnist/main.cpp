@@ -10,27 +10,39 @@
 int main(int argc, char** argv) {
   mnist_example::Config c;
   CLI::App app{"Train a multilayer perceptron on MNIST with keisan (defaults: the book's TwoLayerNet)"};
-  app.add_option("--data", c.data, "directory with the four MNIST IDX files (.gz or raw); default: the cache "
-                                   "filled by scripts/fetch-mnist.sh, else the bundled subset")
+  app.add_option("--data", c.data,
+                 "directory with the four MNIST IDX files (.gz or raw); default: the cache "
+                 "filled by scripts/fetch-mnist.sh, else the bundled subset")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--epochs", c.epochs, "passes over the training set (0: only evaluate); default: enough for the "
-                                       "book's 10,000 iterations (17 epochs on full MNIST)")
+  app.add_option("--epochs", c.epochs,
+                 "passes over the training set (0: only evaluate); default: enough for the "
+                 "book's 10,000 iterations (17 epochs on full MNIST)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--batch", c.batch, "minibatch size")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--lr", c.lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--activation", c.activation, "hidden activation")->check(CLI::IsMember({"sigmoid", "relu", "tanh"}))->capture_default_str();
+  app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--activation", c.activation, "hidden activation")
+      ->check(CLI::IsMember({"sigmoid", "relu", "tanh"}))
+      ->capture_default_str();
   app.add_option("--optimizer", c.optimizer, "update rule (momentum/nesterov: SGD with 0.9)")
-      ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}))->capture_default_str();
+      ->check(CLI::IsMember({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}))
+      ->capture_default_str();
   app.add_option("--sampler", c.sampler, "shuffle: every image once per epoch; replacement: the book's random choice")
-      ->check(CLI::IsMember({"shuffle", "replacement"}))->capture_default_str();
+      ->check(CLI::IsMember({"shuffle", "replacement"}))
+      ->capture_default_str();
   app.add_option("--init", c.init, "weight initialisation: book (0.01 N(0,1)), xavier, he")
-      ->check(CLI::IsMember({"book", "xavier", "he"}))->capture_default_str();
+      ->check(CLI::IsMember({"book", "xavier", "he"}))
+      ->capture_default_str();
   app.add_option("--seed", c.seed, "seed of the initial weights and of the sampler")->capture_default_str();
-  app.add_option("--threads", c.threads, "threads for matrix products (needs an OpenMP build)")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--threads", c.threads, "threads for matrix products (needs an OpenMP build)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--metrics", c.metrics, "write per-epoch metrics as CSV to this file");
   app.add_option("--save", c.save, "save the trained weights as .safetensors");
-  app.add_option("--load", c.load, "load weights from .safetensors before training (evaluate with --epochs 0)")->check(CLI::ExistingFile);
+  app.add_option("--load", c.load, "load weights from .safetensors before training (evaluate with --epochs 0)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--gradcheck", c.gradcheck, "check the model's gradients against finite differences before training");
   CLI11_PARSE(app, argc, argv);
   try {

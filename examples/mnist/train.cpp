@@ -20,7 +20,8 @@ using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const keisan::ParameterList<float>& params) {
   if (c.optimizer == "momentum") return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9});
-  if (c.optimizer == "nesterov") return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9, true});
+  if (c.optimizer == "nesterov")
+    return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9, true});
   if (c.optimizer == "adagrad") return std::make_unique<keisan::AdaGrad<float>>(params, c.lr);
   if (c.optimizer == "rmsprop") return std::make_unique<keisan::RMSProp<float>>(params, c.lr);
   if (c.optimizer == "adam") return std::make_unique<keisan::Adam<float>>(params, c.lr);
@@ -28,7 +29,8 @@ std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const 
 }
 
 bool has_mnist(const std::string& dir) {
-  for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+  for (const char* stem :
+       {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     const std::string path = dir + "/" + stem;
     if (!std::ifstream(path) && !std::ifstream(path + ".gz")) return false;
   }
@@ -71,7 +73,12 @@ double evaluate(keisan::Sequential<float>& net, const keisan::Dataset<float>& da
 class Progress {
  public:
   Progress(int epoch, int epochs, keisan::Index total, keisan::Index batch)
-      : epoch_(epoch), epochs_(epochs), total_(total), batch_(batch), tty_(isatty(STDOUT_FILENO) != 0), start_(Clock::now()) {}
+      : epoch_(epoch),
+        epochs_(epochs),
+        total_(total),
+        batch_(batch),
+        tty_(isatty(STDOUT_FILENO) != 0),
+        start_(Clock::now()) {}
   void update(keisan::Index done, double loss) {
     if (!tty_) return;
     const auto now = Clock::now();
@@ -82,8 +89,9 @@ class Progress {
     const double eta = done > 0 ? secs * static_cast<double>(total_ - done) / static_cast<double>(done) : 0;
     const int width = 24, filled = static_cast<int>(width * done / std::max<keisan::Index>(total_, 1));
     std::printf("\repoch %d/%d [%s%s] %lld/%lld loss %.4f %.0f samples/s ETA %.0fs ", epoch_, epochs_,
-                std::string(static_cast<std::size_t>(filled), '#').c_str(), std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
-                static_cast<long long>(done), static_cast<long long>(total_), loss, rate, eta);
+                std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                std::string(static_cast<std::size_t>(width - filled), '.').c_str(), static_cast<long long>(done),
+                static_cast<long long>(total_), loss, rate, eta);
     std::fflush(stdout);
   }
   void finish() {
@@ -114,13 +122,15 @@ int run(const Config& c) {
       dir = cache;
     } else {
       dir = KEISAN_MNIST_SUBSET_DIR;
-      std::printf("note: full MNIST not found in %s; using the bundled subset (run scripts/fetch-mnist.sh for the full set)\n",
-                  cache.c_str());
+      std::printf(
+          "note: full MNIST not found in %s; using the bundled subset (run scripts/fetch-mnist.sh for the full set)\n",
+          cache.c_str());
     }
   }
   const auto mnist = keisan::load_mnist<float>(dir);
-  std::printf("data: %s (%lld train, %lld test images) from %s\n", mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset",
-              static_cast<long long>(mnist.train.size()), static_cast<long long>(mnist.test.size()), dir.c_str());
+  std::printf("data: %s (%lld train, %lld test images) from %s\n",
+              mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset", static_cast<long long>(mnist.train.size()),
+              static_cast<long long>(mnist.test.size()), dir.c_str());
 
   keisan::Rng rng(c.seed);
   auto net = make_net<float>(c, rng);
@@ -137,7 +147,9 @@ int run(const Config& c) {
   auto opt = make_optimizer(c, params);
   const keisan::Sampling mode = c.sampler == "replacement" ? keisan::Sampling::replacement : keisan::Sampling::shuffle;
   keisan::MinibatchSampler sampler(mnist.train.size(), c.batch, {mode, false, c.seed});
-  const int epochs = c.epochs >= 0 ? c.epochs : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
+  const int epochs = c.epochs >= 0
+                         ? c.epochs
+                         : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
   std::ofstream metrics;
   if (!c.metrics.empty()) {
     metrics.open(c.metrics);
@@ -163,7 +175,8 @@ int run(const Config& c) {
       g.backward(loss);
       opt->step();
       loss_sum += static_cast<double>(loss.value()(0, 0));
-      for (keisan::Index i = 0; i < logits.rows(); ++i) hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
+      for (keisan::Index i = 0; i < logits.rows(); ++i)
+        hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
       seen += logits.rows();
       ++steps;
       progress.update(steps, loss_sum / static_cast<double>(steps));
@@ -176,7 +189,8 @@ int run(const Config& c) {
     std::printf("epoch %2d  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", epoch, train_loss, train_acc,
                 test_acc, seconds);
     std::fflush(stdout);
-    if (metrics.is_open()) metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
+    if (metrics.is_open())
+      metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
   }
 
   std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
@@ -187,7 +201,8 @@ int run(const Config& c) {
   std::printf("\n");
   for (int t = 0; t < 10; ++t) {
     std::printf("%5d", t);
-    for (int p = 0; p < 10; ++p) std::printf("%6ld", confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]);
+    for (int p = 0; p < 10; ++p)
+      std::printf("%6ld", confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]);
     std::printf("\n");
   }
   if (!c.save.empty()) {

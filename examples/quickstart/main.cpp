@@ -1,7 +1,7 @@
 // keisan quickstart: the README's example, kept compiling and running by ctest.
 // SPDX-License-Identifier: MIT
-#include <keisan/keisan.hpp>
 #include <iostream>
+#include <keisan/keisan.hpp>
 
 int main() {
   using namespace keisan;
@@ -9,9 +9,7 @@ int main() {
   Matrix<double> x = Matrix<double>::Random(5, 4);  // 5 samples, 4 features
   std::vector<int> labels{0, 2, 1, 1, 0};
 
-  auto loss_of = [&](Graph<double>& g) {
-    return softmax_cross_entropy(affine(sigmoid(g.input(x)), W, b), labels);
-  };
+  auto loss_of = [&](Graph<double>& g) { return softmax_cross_entropy(affine(sigmoid(g.input(x)), W, b), labels); };
   Graph<double> g;
   auto loss = loss_of(g);
   g.backward(loss);  // W.grad() and b.grad() now hold dL/dW and dL/db

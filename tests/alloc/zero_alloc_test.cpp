@@ -94,8 +94,8 @@ TEST_CASE("TwoLayerNet 784-50-10: backprop gradients match gradcheck", "[core][c
   const std::vector<int> t = labels(8);
   keisan::GradcheckOptions opt;
   opt.max_elements_per_parameter = 300;
-  const auto report = keisan::gradcheck<double>([&](Graph<double>& g) { return net.loss(g, x, t); },
-                                                net.parameters(), opt);
+  const auto report =
+      keisan::gradcheck<double>([&](Graph<double>& g) { return net.loss(g, x, t); }, net.parameters(), opt);
   INFO(report.to_string());
   REQUIRE(report.passed());
   REQUIRE(report.max_rel_error() <= 1e-7);
@@ -108,15 +108,28 @@ TEST_CASE("Zero allocations: a full training step (sample, gather, forward, back
     auto net = keisan::test::small_net<float>(31);
     std::unique_ptr<keisan::Optimizer<float>> opt;
     switch (which) {
-      case 0: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1); break;
-      case 1: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9}); break;
-      case 2: opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9, true, 1e-4}); break;
-      case 3: opt = std::make_unique<keisan::AdaGrad<float>>(net.parameters(), 0.1); break;
-      case 4: opt = std::make_unique<keisan::RMSProp<float>>(net.parameters(), 0.01); break;
-      default: opt = std::make_unique<keisan::Adam<float>>(net.parameters(), 0.01); break;
+      case 0:
+        opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1);
+        break;
+      case 1:
+        opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9});
+        break;
+      case 2:
+        opt = std::make_unique<keisan::SGD<float>>(net.parameters(), 0.1, keisan::SGDOptions{0.9, true, 1e-4});
+        break;
+      case 3:
+        opt = std::make_unique<keisan::AdaGrad<float>>(net.parameters(), 0.1);
+        break;
+      case 4:
+        opt = std::make_unique<keisan::RMSProp<float>>(net.parameters(), 0.01);
+        break;
+      default:
+        opt = std::make_unique<keisan::Adam<float>>(net.parameters(), 0.01);
+        break;
     }
     for (auto mode : {keisan::Sampling::shuffle, keisan::Sampling::replacement}) {
-      keisan::test::Trainer<float> trainer{net, *opt, data, keisan::MinibatchSampler(data.size(), 32, {mode, true, 32}), {}, {}, {}};
+      keisan::test::Trainer<float> trainer{net, *opt, data, keisan::MinibatchSampler(data.size(), 32, {mode, true, 32}),
+                                           {},  {},   {}};
       trainer.sampler.begin_epoch();
       trainer.step();  // warm-up sizes every buffer
       const long allocs = keisan::test::count_allocations([&] {

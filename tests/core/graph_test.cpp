@@ -32,10 +32,12 @@ TEST_CASE("Graph: a value used by two consumers accumulates both gradients", "[c
   g.backward(loss);
   Matrix<double> expected = (2 * p.value().array() + 3).matrix();
   REQUIRE_CLOSE(p.grad(), expected, 1e-15, 0);
-  REQUIRE_GRADCHECK([&](Graph<double>& gg) {
-    auto v = gg.param(p);
-    return keisan::sum(keisan::sigmoid(v) * keisan::tanh(v) + v);
-  }, keisan::ParameterList<double>{{"p", &p}});
+  REQUIRE_GRADCHECK(
+      [&](Graph<double>& gg) {
+        auto v = gg.param(p);
+        return keisan::sum(keisan::sigmoid(v) * keisan::tanh(v) + v);
+      },
+      keisan::ParameterList<double>{{"p", &p}});
 }
 
 TEST_CASE("Graph: input data gets no gradient, so the first layer computes no dX", "[core]") {

@@ -71,22 +71,26 @@ TEST_CASE("IDX: round trip of generated files, raw and gzip", "[data]") {
     REQUIRE(a.data == data);
   }
   REQUIRE(keisan::read_idx(dir.file("raw"), 3).data == data);
-  REQUIRE_THROWS_WITH(keisan::read_idx(dir.file("packed.gz"), 3), Catch::Contains("is gzip-compressed; use read_idx_any()"));
+  REQUIRE_THROWS_WITH(keisan::read_idx(dir.file("packed.gz"), 3),
+                      Catch::Contains("is gzip-compressed; use read_idx_any()"));
 }
 
 TEST_CASE("IDX: every malformed file gets its own FormatError, raw and gzip alike", "[data]") {
   for (bool gz : {false, true}) {
     INFO((gz ? "gzip" : "raw"));
     REQUIRE(idx_error({0, 0}, 1, gz) == "truncated header (2 bytes; an IDX header needs at least 4)");
-    REQUIRE(idx_error({1, 0, 8, 1, 0, 0, 0, 0}, 1, gz) == "wrong magic number (first two bytes must be 0; is this an IDX file?)");
-    REQUIRE(idx_error(idx({2}, {1, 2}, 0x0d), 1, gz) == "unsupported data type 0x0d (only unsigned bytes, 0x08, are supported)");
+    REQUIRE(idx_error({1, 0, 8, 1, 0, 0, 0, 0}, 1, gz) ==
+            "wrong magic number (first two bytes must be 0; is this an IDX file?)");
+    REQUIRE(idx_error(idx({2}, {1, 2}, 0x0d), 1, gz) ==
+            "unsupported data type 0x0d (only unsigned bytes, 0x08, are supported)");
     REQUIRE(idx_error(idx({2, 1}, {1, 2}), 1, gz) == "has 2 dimensions, expected 1");
     REQUIRE(idx_error(idx({5}, {1, 2, 3}), 1, gz) == "truncated: the header promises 5 bytes of data, the file has 3");
     REQUIRE(idx_error(idx({2}, {1, 2, 3}), 1, gz) == "trailing garbage: 1 bytes after the data");
   }
   // Dimensions far beyond the file: refused before anything that size is allocated, and a
   // product that would overflow 64 bits saturates instead of wrapping round to something small.
-  REQUIRE(idx_error(idx({65536, 65536, 65536}, {1}), 3) == "truncated: the header promises 281474976710656 bytes of data, the file has 1");
+  REQUIRE(idx_error(idx({65536, 65536, 65536}, {1}), 3) ==
+          "truncated: the header promises 281474976710656 bytes of data, the file has 1");
   REQUIRE(idx_error(idx({0xffffffffu, 0xffffffffu, 0xffffffffu}, {1}), 3) ==
           "truncated: the header promises more than 2^64 bytes of data, the file has 1");
   REQUIRE_THAT(idx_error(idx({65536, 65536, 65536}, {1}), 3, true),
@@ -106,7 +110,8 @@ TEST_CASE("IDX: every malformed file gets its own FormatError, raw and gzip alik
   cut.resize(cut.size() / 2);
   write_bytes(dir.file("cut.gz"), cut);
   REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("cut.gz"), 1), Catch::Contains("truncated"));
-  REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("missing"), 1), "keisan: " + dir.file("missing") + ": cannot open file");
+  REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("missing"), 1),
+                      "keisan: " + dir.file("missing") + ": cannot open file");
 }
 
 TEST_CASE("MNIST: images and labels that disagree, labels above 9, missing files", "[data]") {
@@ -124,7 +129,8 @@ TEST_CASE("MNIST: images and labels that disagree, labels above 9, missing files
   REQUIRE(d.num_features() == 4);
   REQUIRE(d.features()(2, 3) == Catch::Approx(11.0 / 255));
   REQUIRE_THROWS_WITH(keisan::load_mnist<float>(dir.path().string()),
-                      "keisan: " + dir.path().string() + ": no train-images-idx3-ubyte (nor train-images-idx3-ubyte.gz) in this directory");
+                      "keisan: " + dir.path().string() +
+                          ": no train-images-idx3-ubyte (nor train-images-idx3-ubyte.gz) in this directory");
 }
 
 TEST_CASE("MNIST: the bundled subset loads, scaled to [0, 1]", "[data]") {

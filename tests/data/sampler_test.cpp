@@ -32,8 +32,10 @@ TEST_CASE("MinibatchSampler: shuffle visits every index once per epoch, in a new
     std::vector<Index> sorted = all;
     std::sort(sorted.begin(), sorted.end());
     for (Index i = 0; i < 103; ++i) REQUIRE(sorted[static_cast<std::size_t>(i)] == i);
-    if (epoch == 0) first_order = all;
-    else REQUIRE(all != first_order);
+    if (epoch == 0)
+      first_order = all;
+    else
+      REQUIRE(all != first_order);
   }
 }
 
@@ -62,7 +64,7 @@ TEST_CASE("MinibatchSampler: replacement draws full batches, uniformly", "[data]
       repeated = repeated || std::set<Index>(idx.begin(), idx.end()).size() < idx.size();
     }
   }
-  REQUIRE(repeated);  // with replacement, duplicates inside a batch happen
+  REQUIRE(repeated);                                        // with replacement, duplicates inside a batch happen
   for (long c : counts) REQUIRE(std::abs(c - 2000) < 200);  // 20,000 draws over 10: ~2000 each (sd ~42)
   REQUIRE(MinibatchSampler(3, 5, {Sampling::replacement, false, 0}).batches_per_epoch() == 1);
 }
@@ -93,9 +95,11 @@ TEST_CASE("Dataset: validation and gathering", "[data]") {
   using keisan::Matrix;
   Matrix<float> X(3, 2);
   X << 1, 2, 3, 4, 5, 6;
-  REQUIRE_THROWS_MATCHES(Dataset<float>(X, {0, 1}, 2), keisan::ShapeError,
-                         Catch::Matchers::Message("keisan::Dataset: features are 3x2 but there are 2 labels (one per row)"));
-  REQUIRE_THROWS_WITH(Dataset<float>(X, {0, 1, 2}, 2), "keisan::Dataset: label 2 at row 2 is out of range for 2 classes");
+  REQUIRE_THROWS_MATCHES(
+      Dataset<float>(X, {0, 1}, 2), keisan::ShapeError,
+      Catch::Matchers::Message("keisan::Dataset: features are 3x2 but there are 2 labels (one per row)"));
+  REQUIRE_THROWS_WITH(Dataset<float>(X, {0, 1, 2}, 2),
+                      "keisan::Dataset: label 2 at row 2 is out of range for 2 classes");
   REQUIRE_THROWS_WITH(Dataset<float>(X, {0, 0, 0}, 0), "keisan::Dataset: num_classes must be >= 1, got 0");
   Dataset<float> d(X, {0, 1, 1}, 2);
   keisan::Batch<float> batch;

@@ -90,7 +90,8 @@ TEST_CASE("safetensors: a file assembled by hand loads; F64 converts into a floa
   eb << 5, 6;
   REQUIRE(w == ew);
   REQUIRE(b == eb);
-  const std::string json64 = R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F64","shape":[1,2],"data_offsets":[0,16]}})";
+  const std::string json64 =
+      R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F64","shape":[1,2],"data_offsets":[0,16]}})";
   write_bytes(dir.file("d.safetensors"), assemble(json64, le_bytes<double>({0.5, -2})));
   Matrix<float> x(1, 2);
   keisan::load_safetensors<float>(dir.file("d.safetensors"), {{"x", &x}});
@@ -102,7 +103,8 @@ TEST_CASE("safetensors: malformed files and model mismatches get clear errors", 
   REQUIRE(load_error({1, 2, 3}) == "too short for a safetensors file (3 bytes)");
   Bytes huge = assemble(good_json, good_data);
   huge[6] = 1;  // header length ~2^48
-  REQUIRE(load_error(huge) == "header length " + std::to_string((1ull << 48) + good_json.size()) + " exceeds the 100 MB limit");
+  REQUIRE(load_error(huge) ==
+          "header length " + std::to_string((1ull << 48) + good_json.size()) + " exceeds the 100 MB limit");
   Bytes past = assemble(good_json, good_data);
   past[0] = static_cast<std::uint8_t>(past[0] + 100);
   REQUIRE_THAT(load_error(past), Catch::Contains("runs past the end of the file"));
@@ -115,29 +117,38 @@ TEST_CASE("safetensors: malformed files and model mismatches get clear errors", 
           "tensor 'w': unsupported dtype I8 (keisan reads F32 and F64)");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", good_data)) ==
           "tensor 'w': holds 12 bytes but its shape and dtype need 16");
-  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
-                              good_data)) == "tensors 'w' and 'b' overlap");
+  REQUIRE(
+      load_error(assemble(
+          R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+          good_data)) == "tensors 'w' and 'b' overlap");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[-2,2],"data_offsets":[0,16]}})", good_data)) ==
           "tensor 'w': shape entries must be non-negative integers");
-  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})", good_data)) ==
-          "tensor 'w': shape is larger than the file");
-  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2]}})", good_data)) == "tensor 'w': needs dtype, shape and data_offsets");
-  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"c":{"dtype":"F32","shape":[1,2],"data_offsets":[16,24]}})",
-                              good_data)) == "does not match the model: missing b; unexpected c");
-  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[1,4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}})",
-                              good_data)) == "does not match the model: shape mismatch w (file [1, 4], model [2, 2])");
+  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})",
+                              good_data)) == "tensor 'w': shape is larger than the file");
+  REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2]}})", good_data)) ==
+          "tensor 'w': needs dtype, shape and data_offsets");
+  REQUIRE(
+      load_error(assemble(
+          R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"c":{"dtype":"F32","shape":[1,2],"data_offsets":[16,24]}})",
+          good_data)) == "does not match the model: missing b; unexpected c");
+  REQUIRE(
+      load_error(assemble(
+          R"({"w":{"dtype":"F32","shape":[1,4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}})",
+          good_data)) == "does not match the model: shape mismatch w (file [1, 4], model [2, 2])");
   TempDir dir;
   Matrix<float> w(2, 2);
   REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(dir.file("none.safetensors"), {{"w", &w}}),
                       "keisan: " + dir.file("none.safetensors") + ": cannot open file");
   REQUIRE_THROWS_WITH(keisan::save_safetensors<float>(dir.file("no/such/dir/x.safetensors"), {{"w", &w}}),
                       "keisan: " + dir.file("no/such/dir/x.safetensors") + ": cannot open for writing");
-  REQUIRE_THROWS_AS(keisan::save_safetensors<float>(dir.file("x.safetensors"), {{"w", &w}, {"w", &w}}), keisan::ValueError);
+  REQUIRE_THROWS_AS(keisan::save_safetensors<float>(dir.file("x.safetensors"), {{"w", &w}, {"w", &w}}),
+                    keisan::ValueError);
 }
 
 TEST_CASE("safetensors: a failed load leaves the model untouched", "[io]") {
   TempDir dir;
-  write_bytes(dir.file("m.safetensors"), assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", good_data));
+  write_bytes(dir.file("m.safetensors"),
+              assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", good_data));
   Matrix<float> w = Matrix<float>::Constant(2, 2, 7), b = Matrix<float>::Constant(1, 2, 7);
   REQUIRE_THROWS_AS(keisan::load_safetensors<float>(dir.file("m.safetensors"), {{"w", &w}, {"b", &b}}), FormatError);
   REQUIRE(w == Matrix<float>::Constant(2, 2, 7));
@@ -147,9 +158,14 @@ TEST_CASE("safetensors: parameters of a network round trip through their names",
   TempDir dir;
   keisan::Rng rng(3);
   keisan::Sequential<float> a, b;
-  a.add(keisan::Affine<float>(4, 3, keisan::Init::he, rng)).add(keisan::ReLU<float>()).add(keisan::Affine<float>(3, 2, keisan::Init::he, rng));
-  b.add(keisan::Affine<float>(4, 3, keisan::Init::he, rng)).add(keisan::ReLU<float>()).add(keisan::Affine<float>(3, 2, keisan::Init::he, rng));
+  a.add(keisan::Affine<float>(4, 3, keisan::Init::he, rng))
+      .add(keisan::ReLU<float>())
+      .add(keisan::Affine<float>(3, 2, keisan::Init::he, rng));
+  b.add(keisan::Affine<float>(4, 3, keisan::Init::he, rng))
+      .add(keisan::ReLU<float>())
+      .add(keisan::Affine<float>(3, 2, keisan::Init::he, rng));
   keisan::save_safetensors(dir.file("net.safetensors"), a.parameters());
   keisan::load_safetensors(dir.file("net.safetensors"), b.parameters());
-  for (std::size_t i = 0; i < 4; ++i) REQUIRE(a.parameters()[i].parameter->value() == b.parameters()[i].parameter->value());
+  for (std::size_t i = 0; i < 4; ++i)
+    REQUIRE(a.parameters()[i].parameter->value() == b.parameters()[i].parameter->value());
 }

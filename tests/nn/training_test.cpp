@@ -15,7 +15,9 @@ using keisan::Sequential;
 TEST_CASE("Sequential: the book's TwoLayerNet in a few lines, with stable parameter names", "[nn]") {
   Rng rng(42);
   Sequential<float> net;
-  net.add(Affine<float>(784, 50, Init::book, rng)).add(keisan::Sigmoid<float>()).add(Affine<float>(50, 10, Init::book, rng));
+  net.add(Affine<float>(784, 50, Init::book, rng))
+      .add(keisan::Sigmoid<float>())
+      .add(Affine<float>(50, 10, Init::book, rng));
   auto params = net.parameters();
   REQUIRE(params.size() == 4);
   REQUIRE(params[0].name == "0.W");
@@ -46,12 +48,15 @@ TEST_CASE("Affine: initialisations have the documented spread, and bad sizes thr
 TEST_CASE("Sequential: gradients of a 3-layer net match gradcheck", "[nn][check]") {
   Rng rng(6);
   Sequential<double> net;
-  net.add(Affine<double>(5, 4, Init::xavier, rng)).add(keisan::Tanh<double>())
-     .add(Affine<double>(4, 4, Init::he, rng)).add(keisan::Sigmoid<double>())
-     .add(Affine<double>(4, 3, Init::xavier, rng));
+  net.add(Affine<double>(5, 4, Init::xavier, rng))
+      .add(keisan::Tanh<double>())
+      .add(Affine<double>(4, 4, Init::he, rng))
+      .add(keisan::Sigmoid<double>())
+      .add(Affine<double>(4, 3, Init::xavier, rng));
   const Matrix<double> x = keisan::test::random_matrix(6, 5, 7);
   const std::vector<int> t{0, 1, 2, 2, 1, 0};
-  REQUIRE_GRADCHECK([&](Graph<double>& g) { return keisan::softmax_cross_entropy(net(g.input(x)), t); }, net.parameters());
+  REQUIRE_GRADCHECK([&](Graph<double>& g) { return keisan::softmax_cross_entropy(net(g.input(x)), t); },
+                    net.parameters());
 }
 
 TEST_CASE("Training: SGD and Adam reach >= 99% on XOR blobs", "[nn][optim]") {
@@ -61,7 +66,8 @@ TEST_CASE("Training: SGD and Adam reach >= 99% on XOR blobs", "[nn][optim]") {
     keisan::SGD<float> sgd(net.parameters(), 0.5, {0.9});
     keisan::Adam<float> adam(net.parameters(), 0.01);
     keisan::Optimizer<float>& opt = which == 0 ? static_cast<keisan::Optimizer<float>&>(sgd) : adam;
-    keisan::test::Trainer<float> trainer{net, opt, data, keisan::MinibatchSampler(data.size(), 32, {keisan::Sampling::shuffle, false, 13}), {}, {}, {}};
+    keisan::test::Trainer<float> trainer{
+        net, opt, data, keisan::MinibatchSampler(data.size(), 32, {keisan::Sampling::shuffle, false, 13}), {}, {}, {}};
     const double before = trainer.train_accuracy();
     for (int epoch = 0; epoch < 30; ++epoch) trainer.epoch();
     INFO((which == 0 ? "SGD" : "Adam") << ": accuracy before " << before);
@@ -74,10 +80,13 @@ TEST_CASE("Training: same seed gives byte-identical weights, another seed does n
   auto train = [&](std::uint64_t seed) {
     auto net = keisan::test::small_net<float>(seed);
     keisan::Adam<float> opt(net.parameters(), 0.01);
-    keisan::test::Trainer<float> trainer{net, opt, data, keisan::MinibatchSampler(data.size(), 16, {keisan::Sampling::shuffle, false, seed}), {}, {}, {}};
+    keisan::test::Trainer<float> trainer{
+        net, opt, data, keisan::MinibatchSampler(data.size(), 16, {keisan::Sampling::shuffle, false, seed}),
+        {},  {},  {}};
     for (int epoch = 0; epoch < 3; ++epoch) trainer.epoch();
     std::vector<float> bytes;
-    for (auto& p : net.parameters()) bytes.insert(bytes.end(), p.parameter->value().data(), p.parameter->value().data() + p.parameter->size());
+    for (auto& p : net.parameters())
+      bytes.insert(bytes.end(), p.parameter->value().data(), p.parameter->value().data() + p.parameter->size());
     return bytes;
   };
   const auto a = train(1), b = train(1), c = train(2);

@@ -67,10 +67,12 @@ TEST_CASE("add/sub/mul/div: gradients match gradcheck, broadcasting included", "
 TEST_CASE("scalar operators: gradients match gradcheck", "[ops][check]") {
   Parameter<double> a(random_matrix(3, 2, 22, 0.5, 2.0));
   ParameterList<double> params{{"a", &a}};
-  REQUIRE_GRADCHECK([&](Graph<double>& g) {
-    auto x = g.param(a);
-    return keisan::sum(keisan::tanh((2 - x) * 0.7 + x / 3.0 - 1.5 / x + (-x) * x + (x + 1)));
-  }, params);
+  REQUIRE_GRADCHECK(
+      [&](Graph<double>& g) {
+        auto x = g.param(a);
+        return keisan::sum(keisan::tanh((2 - x) * 0.7 + x / 3.0 - 1.5 / x + (-x) * x + (x + 1)));
+      },
+      params);
 }
 
 TEST_CASE("add/sub/mul/div: shapes that do not broadcast throw ShapeError naming the op", "[ops]") {

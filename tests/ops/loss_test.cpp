@@ -27,7 +27,8 @@ TEST_CASE("losses: forward values against hand-computed numbers", "[ops]") {
   Graph<double> g;
   REQUIRE(keisan::softmax_cross_entropy(g.input(X), labels).value()(0, 0) == Catch::Approx(expected).epsilon(1e-14));
   Matrix<double> T = one_hot(labels, 3);
-  REQUIRE(keisan::softmax_cross_entropy(g.input(X), g.input(T)).value()(0, 0) == Catch::Approx(expected).epsilon(1e-14));
+  REQUIRE(keisan::softmax_cross_entropy(g.input(X), g.input(T)).value()(0, 0) ==
+          Catch::Approx(expected).epsilon(1e-14));
   Matrix<double> P(2, 3);
   P << 0.1, 0.2, 0.7, 0.5, 0.25, 0.25;
   const double ce = -(std::log(0.7 + 1e-7) + std::log(0.5 + 1e-7)) / 2;
@@ -95,10 +96,12 @@ TEST_CASE("losses: wrong label counts, out-of-range labels and shapes throw", "[
   Matrix<double> X = random_matrix(3, 10, 74), T = random_matrix(3, 9, 75), E(0, 10);
   Graph<double> g;
   auto x = g.input(X);
-  REQUIRE_THROWS_MATCHES(keisan::softmax_cross_entropy(x, {1, 2}), keisan::ShapeError,
-                         Catch::Matchers::Message("keisan::softmax_cross_entropy: input is 3x10 but 2 labels were given (one per row)"));
-  REQUIRE_THROWS_MATCHES(keisan::softmax_cross_entropy(x, {1, 12, 3}), keisan::ValueError,
-                         Catch::Matchers::Message("keisan::softmax_cross_entropy: label 12 at row 1 is out of range for 10 classes"));
+  REQUIRE_THROWS_MATCHES(
+      keisan::softmax_cross_entropy(x, {1, 2}), keisan::ShapeError,
+      Catch::Matchers::Message("keisan::softmax_cross_entropy: input is 3x10 but 2 labels were given (one per row)"));
+  REQUIRE_THROWS_MATCHES(
+      keisan::softmax_cross_entropy(x, {1, 12, 3}), keisan::ValueError,
+      Catch::Matchers::Message("keisan::softmax_cross_entropy: label 12 at row 1 is out of range for 10 classes"));
   REQUIRE_THROWS_WITH(keisan::cross_entropy(x, {1, 2, -1}),
                       "keisan::cross_entropy: label -1 at row 2 is out of range for 10 classes");
   REQUIRE_THROWS_WITH(keisan::softmax_cross_entropy(x, g.input(T)),

@@ -15,8 +15,9 @@ TEST_CASE("sum and mean: forward values and gradients", "[ops][check]") {
   REQUIRE(keisan::sum(g.input(X)).value()(0, 0) == 12.0);
   REQUIRE(keisan::mean(g.input(X)).value()(0, 0) == 3.0);
   Parameter<double> p(random_matrix(3, 4, 50));
-  REQUIRE_GRADCHECK([&](Graph<double>& gg) { return keisan::mean(keisan::square(keisan::sum(gg.param(p)) * gg.param(p))); },
-                    ParameterList<double>{{"p", &p}});
+  REQUIRE_GRADCHECK(
+      [&](Graph<double>& gg) { return keisan::mean(keisan::square(keisan::sum(gg.param(p)) * gg.param(p))); },
+      ParameterList<double>{{"p", &p}});
 }
 
 TEST_CASE("mean of an empty matrix throws", "[ops]") {

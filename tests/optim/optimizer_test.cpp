@@ -36,7 +36,9 @@ TEST_CASE("SGD: one and two steps against hand-computed numbers", "[optim]") {
   using keisan::SGD;
   REQUIRE_CLOSE(after_steps(1, [](auto p) { return SGD<double>(p, 0.1); }), row(0.95, 2.1), 1e-15, 0);
   Matrix<double> v;
-  REQUIRE_CLOSE(after_steps(2, [](auto p) { return SGD<double>(p, 0.1, {0.9}); }, &v), row(0.855, 2.29), 1e-15, 0);
+  REQUIRE_CLOSE(after_steps(
+                    2, [](auto p) { return SGD<double>(p, 0.1, {0.9}); }, &v),
+                row(0.855, 2.29), 1e-15, 0);
   REQUIRE_CLOSE(v, row(0.95, -1.9), 1e-15, 0);
   REQUIRE_CLOSE(after_steps(1, [](auto p) { return SGD<double>(p, 0.1, {0.9, true}); }), row(0.905, 2.19), 1e-15, 0);
   REQUIRE_CLOSE(after_steps(1, [](auto p) { return SGD<double>(p, 0.1, {0, false, 0.1}); }), row(0.94, 2.08), 1e-15, 0);
@@ -44,13 +46,16 @@ TEST_CASE("SGD: one and two steps against hand-computed numbers", "[optim]") {
 
 TEST_CASE("AdaGrad, RMSProp, Adam: two steps and their state against hand-computed numbers", "[optim]") {
   Matrix<double> s0, s1;
-  REQUIRE_CLOSE(after_steps(2, [](auto p) { return keisan::AdaGrad<double>(p, 0.1); }, &s0),
+  REQUIRE_CLOSE(after_steps(
+                    2, [](auto p) { return keisan::AdaGrad<double>(p, 0.1); }, &s0),
                 row(0.8292893518813398, 2.170710663118656), 1e-14, 0);
   REQUIRE_CLOSE(s0, row(0.5, 2.0), 1e-15, 0);
-  REQUIRE_CLOSE(after_steps(2, [](auto p) { return keisan::RMSProp<double>(p, 0.1); }, &s0),
+  REQUIRE_CLOSE(after_steps(
+                    2, [](auto p) { return keisan::RMSProp<double>(p, 0.1); }, &s0),
                 row(-0.7088781999886351, 3.7088797024971294), 1e-13, 0);
   REQUIRE_CLOSE(s0, row(0.004975, 0.0199), 1e-13, 0);
-  REQUIRE_CLOSE(after_steps(2, [](auto p) { return keisan::Adam<double>(p, 0.1); }, &s0, &s1),
+  REQUIRE_CLOSE(after_steps(
+                    2, [](auto p) { return keisan::Adam<double>(p, 0.1); }, &s0, &s1),
                 row(0.8000000040000005, 2.1999999979999996), 1e-14, 0);
   REQUIRE_CLOSE(s0, row(0.095, -0.19), 1e-14, 0);
   REQUIRE_CLOSE(s1, row(0.00049975, 0.001999), 1e-13, 0);
@@ -105,13 +110,17 @@ TEST_CASE("Optimizers: bad arguments throw ValueError naming the problem", "[opt
                          Message("keisan::SGD: learning rate must be >= 0 and finite, got -0.100000"));
   REQUIRE_THROWS_WITH(keisan::SGD<double>(params, 0.1, {1.0}), "keisan::SGD: momentum must be in [0, 1), got 1.000000");
   REQUIRE_THROWS_WITH(keisan::SGD<double>(params, 0.1, {0, true}), "keisan::SGD: nesterov needs momentum > 0");
-  REQUIRE_THROWS_WITH(keisan::SGD<double>(params, 0.1, {0, false, -1}), "keisan::SGD: weight_decay must be >= 0, got -1.000000");
+  REQUIRE_THROWS_WITH(keisan::SGD<double>(params, 0.1, {0, false, -1}),
+                      "keisan::SGD: weight_decay must be >= 0, got -1.000000");
   REQUIRE_THROWS_WITH(keisan::AdaGrad<double>(params, 0.1, 0), "keisan::AdaGrad: eps must be > 0, got 0.000000");
-  REQUIRE_THROWS_WITH(keisan::RMSProp<double>(params, 0.1, 1.5), "keisan::RMSProp: rho must be in [0, 1), got 1.500000");
-  REQUIRE_THROWS_WITH(keisan::Adam<double>(params, 0.1, {0.9, 1.0}), "keisan::Adam: beta2 must be in [0, 1), got 1.000000");
+  REQUIRE_THROWS_WITH(keisan::RMSProp<double>(params, 0.1, 1.5),
+                      "keisan::RMSProp: rho must be in [0, 1), got 1.500000");
+  REQUIRE_THROWS_WITH(keisan::Adam<double>(params, 0.1, {0.9, 1.0}),
+                      "keisan::Adam: beta2 must be in [0, 1), got 1.000000");
   keisan::Adam<double> adam(params);
   REQUIRE_THROWS_WITH(adam.set_learning_rate(std::nan("")), Catch::Contains("learning rate must be >= 0 and finite"));
   adam.set_learning_rate(0.5);
   REQUIRE(adam.learning_rate() == 0.5);
-  REQUIRE_THROWS_WITH(keisan::SGD<double>(ParameterList<double>{{"x", nullptr}}, 0.1), "keisan::SGD: parameter 'x' is null");
+  REQUIRE_THROWS_WITH(keisan::SGD<double>(ParameterList<double>{{"x", nullptr}}, 0.1),
+                      "keisan::SGD: parameter 'x' is null");
 }

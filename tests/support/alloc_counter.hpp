@@ -14,7 +14,9 @@
 namespace keisan::test {
 inline std::atomic<long> g_allocations{0};
 inline std::atomic<bool> g_counting{false};
-inline void note_eigen_malloc() { g_allocations.fetch_add(1); }
+inline void note_eigen_malloc() {
+  g_allocations.fetch_add(1);
+}
 }  // namespace keisan::test
 
 // Eigen asks is_malloc_allowed() before every heap allocation; when we count, it says no and
@@ -27,8 +29,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 #include <Eigen/Core>
 

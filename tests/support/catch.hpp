@@ -5,7 +5,9 @@
 #include <catch2/catch_all.hpp>
 #include <string>
 namespace Catch {  // v2 spelling used by the suite
-inline auto Contains(const std::string& s) { return Matchers::ContainsSubstring(s); }
+inline auto Contains(const std::string& s) {
+  return Matchers::ContainsSubstring(s);
+}
 }  // namespace Catch
 #else
 #include <catch2/catch.hpp>

@@ -40,18 +40,19 @@ template <class A, class B>
 std::string describe_pair(const A& a, const B& b) {
   std::ostringstream s;
   s.precision(12);
-  s << "actual (" << a.rows() << "x" << a.cols() << "):\n" << a << "\nexpected (" << b.rows() << "x"
-    << b.cols() << "):\n" << b;
+  s << "actual (" << a.rows() << "x" << a.cols() << "):\n"
+    << a << "\nexpected (" << b.rows() << "x" << b.cols() << "):\n"
+    << b;
   return s.str();
 }
 
 }  // namespace keisan::test
 
 /// REQUIRE that two matrices agree elementwise; on failure both are printed.
-#define REQUIRE_CLOSE(actual, expected, rtol, atol)                           \
-  do {                                                                        \
-    INFO(keisan::test::describe_pair((actual), (expected)));                  \
-    REQUIRE(keisan::test::all_close((actual), (expected), (rtol), (atol)));   \
+#define REQUIRE_CLOSE(actual, expected, rtol, atol)                         \
+  do {                                                                      \
+    INFO(keisan::test::describe_pair((actual), (expected)));                \
+    REQUIRE(keisan::test::all_close((actual), (expected), (rtol), (atol))); \
   } while (false)
 
 /// REQUIRE that gradcheck passes at the suite's tolerance (relative error <= 1e-7 in double);

@@ -35,9 +35,9 @@ struct GradcheckEntry {
   enum class Status { passed, failed, inconclusive };
   std::string name;
   Index rows = 0, cols = 0;
-  Index checked = 0;     ///< elements compared
-  Index failures = 0;    ///< elements outside tolerance
-  Index both_zero = 0;   ///< elements where both are 0 (within rtol * floor): no evidence either way
+  Index checked = 0;                   ///< elements compared
+  Index failures = 0;                  ///< elements outside tolerance
+  Index both_zero = 0;                 ///< elements where both are 0 (within rtol * floor): no evidence either way
   Index worst_row = 0, worst_col = 0;  ///< the element with the largest relative error
   double analytic = 0, numeric = 0, abs_error = 0, rel_error = 0;
   Status status = Status::inconclusive;  ///< inconclusive: every checked element was both_zero
@@ -74,10 +74,10 @@ struct GradcheckReport {
       std::snprintf(line, sizeof line,
                     "%-12s %-13s %-6s worst at (%lld,%lld): analytic % .9e numeric % .9e abs %.2e rel %.2e"
                     " [%lld checked, %lld failed, %lld both zero]\n",
-                    status, e.name.c_str(), shape_string(e.rows, e.cols).c_str(),
-                    static_cast<long long>(e.worst_row), static_cast<long long>(e.worst_col), e.analytic,
-                    e.numeric, e.abs_error, e.rel_error, static_cast<long long>(e.checked),
-                    static_cast<long long>(e.failures), static_cast<long long>(e.both_zero));
+                    status, e.name.c_str(), shape_string(e.rows, e.cols).c_str(), static_cast<long long>(e.worst_row),
+                    static_cast<long long>(e.worst_col), e.analytic, e.numeric, e.abs_error, e.rel_error,
+                    static_cast<long long>(e.checked), static_cast<long long>(e.failures),
+                    static_cast<long long>(e.both_zero));
       s += line;
     }
     return s;
@@ -99,8 +99,9 @@ template <class Scalar, class Build>
   GradcheckReport report;
   if (!std::is_same_v<Scalar, double>) {
     if (!options.allow_float)
-      throw ValueError("keisan::gradcheck: refusing to check in float: its 1e-7 resolution swamps "
-                       "finite differences; build the model in double, or set allow_float");
+      throw ValueError(
+          "keisan::gradcheck: refusing to check in float: its 1e-7 resolution swamps "
+          "finite differences; build the model in double, or set allow_float");
     report.warnings.emplace_back("checking in float: expect relative errors near 1e-3, not 1e-7");
   }
   if (!(options.eps > 0) || !(options.rtol > 0) || !(options.floor >= 0))
@@ -120,10 +121,10 @@ template <class Scalar, class Build>
     e.rows = p.rows();
     e.cols = p.cols();
     const Index n = p.size();
-    const Index stride = options.max_elements_per_parameter > 0
-                             ? std::max<Index>(1, (n + options.max_elements_per_parameter - 1) /
-                                                      options.max_elements_per_parameter)
-                             : 1;
+    const Index stride =
+        options.max_elements_per_parameter > 0
+            ? std::max<Index>(1, (n + options.max_elements_per_parameter - 1) / options.max_elements_per_parameter)
+            : 1;
     double worst = -1;
     for (Index i = 0; i < n; i += stride) {
       const double a = static_cast<double>(analytic.data()[i]);
@@ -146,9 +147,9 @@ template <class Scalar, class Build>
         e.rel_error = rel_err;
       }
     }
-    e.status = e.failures > 0                ? GradcheckEntry::Status::failed
-               : e.both_zero == e.checked    ? GradcheckEntry::Status::inconclusive
-                                             : GradcheckEntry::Status::passed;
+    e.status = e.failures > 0             ? GradcheckEntry::Status::failed
+               : e.both_zero == e.checked ? GradcheckEntry::Status::inconclusive
+                                          : GradcheckEntry::Status::passed;
     report.entries.push_back(std::move(e));
   }
   return report;

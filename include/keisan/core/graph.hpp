@@ -38,8 +38,8 @@ struct Node {
   using MatrixType = Matrix<Scalar>;
   static constexpr int max_inputs = 3;
 
-  const char* op = "";                 ///< op name, for errors and reports
-  BackwardFn<Scalar> backward = nullptr;  ///< null: nothing to propagate
+  const char* op = "";                     ///< op name, for errors and reports
+  BackwardFn<Scalar> backward = nullptr;   ///< null: nothing to propagate
   std::array<Index, max_inputs> inputs{};  ///< tape indices of the inputs
   int num_inputs = 0;
   Index index = 0;  ///< this node's position on the tape
@@ -48,9 +48,9 @@ struct Node {
   MatrixType* grad_ = nullptr;        ///< where dL/d(value) accumulates; null: not needed
   bool* grad_live = nullptr;          ///< false: *grad_ is stale and the next write assigns
 
-  MatrixType own_value;  ///< output buffer of an op
-  MatrixType own_grad;   ///< gradient buffer of an op
-  MatrixType aux;        ///< op scratch kept from forward to backward (e.g. softmax output)
+  MatrixType own_value;   ///< output buffer of an op
+  MatrixType own_grad;    ///< gradient buffer of an op
+  MatrixType aux;         ///< op scratch kept from forward to backward (e.g. softmax output)
   std::vector<int> ints;  ///< op integer data (e.g. labels), copied so callers need not keep it
   Scalar alpha = 0;       ///< op constants (e.g. the c of x + c)
   Scalar beta = 0;
@@ -224,9 +224,7 @@ class Graph {
   /// Number of nodes recorded since the last clear().
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] Node<Scalar>& node(Index i) { return *nodes_[static_cast<std::size_t>(i)]; }
-  [[nodiscard]] const Node<Scalar>& node(Index i) const {
-    return *nodes_[static_cast<std::size_t>(i)];
-  }
+  [[nodiscard]] const Node<Scalar>& node(Index i) const { return *nodes_[static_cast<std::size_t>(i)]; }
 
   /// Whether new nodes record gradients (see NoGradScope).
   [[nodiscard]] bool grad_enabled() const noexcept { return grad_enabled_; }

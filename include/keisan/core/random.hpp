@@ -22,7 +22,9 @@ using Rng = std::mt19937_64;
 }
 
 /// Uniform double in [0, 1) with 53 random bits.
-[[nodiscard]] inline double uniform_unit(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+[[nodiscard]] inline double uniform_unit(Rng& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 /// Standard normal N(0, 1) (Box-Muller, one value per call).
 [[nodiscard]] inline double standard_normal(Rng& rng) {

@@ -17,6 +17,8 @@ inline void set_num_threads(int n) {
 }
 
 /// Threads matrix products will use (1 without OpenMP).
-[[nodiscard]] inline int num_threads() { return Eigen::nbThreads(); }
+[[nodiscard]] inline int num_threads() {
+  return Eigen::nbThreads();
+}
 
 }  // namespace keisan

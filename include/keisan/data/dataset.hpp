@@ -33,7 +33,8 @@ class Dataset {
     if (features_.rows() != static_cast<Index>(labels_.size()))
       throw ShapeError("keisan::Dataset: features are " + shape_string(features_) + " but there are " +
                        std::to_string(labels_.size()) + " labels (one per row)");
-    if (num_classes < 1) throw ValueError("keisan::Dataset: num_classes must be >= 1, got " + std::to_string(num_classes));
+    if (num_classes < 1)
+      throw ValueError("keisan::Dataset: num_classes must be >= 1, got " + std::to_string(num_classes));
     for (std::size_t i = 0; i < labels_.size(); ++i)
       if (labels_[i] < 0 || labels_[i] >= num_classes)
         throw ValueError("keisan::Dataset: label " + std::to_string(labels_[i]) + " at row " + std::to_string(i) +

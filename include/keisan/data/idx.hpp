@@ -42,7 +42,8 @@ inline std::size_t idx_payload_size(const std::uint8_t* bytes, std::size_t size,
   if (ndims != expected_ndims)
     idx_fail(name, "has " + std::to_string(ndims) + " dimensions, expected " + std::to_string(expected_ndims));
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
-  if (size < header) idx_fail(name, "truncated header (" + std::to_string(size) + " of " + std::to_string(header) + " bytes)");
+  if (size < header)
+    idx_fail(name, "truncated header (" + std::to_string(size) + " of " + std::to_string(header) + " bytes)");
   dims.clear();
   std::size_t total = 1;
   for (int d = 0; d < ndims; ++d) {

@@ -46,7 +46,8 @@ inline bool gunzip(const std::vector<std::uint8_t>& in, std::size_t max_out, std
 /// of parse_idx(). Memory use is bounded by what the compressed file can justify.
 [[nodiscard]] inline IdxArray read_idx_any(const std::string& path, int expected_ndims) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  if (bytes.size() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b) return parse_idx(bytes.data(), bytes.size(), path, expected_ndims);
+  if (bytes.size() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
+    return parse_idx(bytes.data(), bytes.size(), path, expected_ndims);
   // First the header alone, to learn how much data to expect.
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(expected_ndims);
   std::vector<std::uint8_t> head;

@@ -38,13 +38,14 @@ template <class Scalar>
   IdxArray images = read_idx_any(images_path, 3);
   IdxArray labels = read_idx_any(labels_path, 1);
   if (images.dims[0] != labels.dims[0])
-    throw FormatError("keisan: " + images_path + " has " + std::to_string(images.dims[0]) + " images but " + labels_path +
-                      " has " + std::to_string(labels.dims[0]) + " labels");
+    throw FormatError("keisan: " + images_path + " has " + std::to_string(images.dims[0]) + " images but " +
+                      labels_path + " has " + std::to_string(labels.dims[0]) + " labels");
   const auto n = static_cast<Index>(images.dims[0]);
   const auto features = static_cast<Index>(images.dims[1] * images.dims[2]);
   Matrix<Scalar> x(n, features);
   const Scalar scale = Scalar(1) / Scalar(255);
-  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(images.data[static_cast<std::size_t>(i)]) * scale;
+  for (Index i = 0; i < x.size(); ++i)
+    x.data()[i] = static_cast<Scalar>(images.data[static_cast<std::size_t>(i)]) * scale;
   std::vector<int> y(labels.data.size());
   for (std::size_t i = 0; i < y.size(); ++i) {
     if (labels.data[i] > 9)

@@ -11,17 +11,15 @@
 namespace keisan::detail {
 
 template <class Scalar>
-[[noreturn]] void throw_shapes(const char* op, const char* a_name, const Var<Scalar>& a,
-                               const char* b_name, const Var<Scalar>& b, const char* rule) {
-  throw ShapeError(std::string("keisan::") + op + ": " + a_name + " is " +
-                   shape_string(a.value()) + " and " + b_name + " is " +
-                   shape_string(b.value()) + ": " + rule);
+[[noreturn]] void throw_shapes(const char* op, const char* a_name, const Var<Scalar>& a, const char* b_name,
+                               const Var<Scalar>& b, const char* rule) {
+  throw ShapeError(std::string("keisan::") + op + ": " + a_name + " is " + shape_string(a.value()) + " and " + b_name +
+                   " is " + shape_string(b.value()) + ": " + rule);
 }
 
 template <class Scalar>
 void require_same_shape(const char* op, const Var<Scalar>& a, const Var<Scalar>& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols())
-    throw_shapes(op, "a", a, "b", b, "shapes must be equal");
+  if (a.rows() != b.rows() || a.cols() != b.cols()) throw_shapes(op, "a", a, "b", b, "shapes must be equal");
 }
 
 template <class Scalar>
@@ -32,16 +30,14 @@ void require_same_graph(const char* op, const Var<Scalar>& a, const Var<Scalar>&
 
 /// The shape two operands broadcast to (numpy rules in 2-D: each dimension equal, or 1).
 template <class Scalar>
-void broadcast_shape(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, Index& rows,
-                     Index& cols) {
+void broadcast_shape(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, Index& rows, Index& cols) {
   const auto fit = [](Index x, Index y, Index& out) {
     if (x == y || y == 1) return out = x, true;
     if (x == 1) return out = y, true;
     return false;
   };
   if (!fit(a.rows(), b.rows(), rows) || !fit(a.cols(), b.cols(), cols))
-    throw_shapes(op, "a", a, "b", b,
-                 "shapes do not broadcast (each dimension must be equal, or 1 in one operand)");
+    throw_shapes(op, "a", a, "b", b, "shapes do not broadcast (each dimension must be equal, or 1 in one operand)");
 }
 
 }  // namespace keisan::detail

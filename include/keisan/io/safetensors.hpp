@@ -93,7 +93,8 @@ void save_safetensors(const std::string& path, const std::vector<NamedMatrix<Sca
     out.write(reinterpret_cast<const char*>(len), 8);
     out.write(json.data(), static_cast<std::streamsize>(json.size()));
     for (const auto& t : tensors)  // row-major in memory = the C order safetensors wants
-      out.write(reinterpret_cast<const char*>(t.value->data()), static_cast<std::streamsize>(t.value->size() * sizeof(Scalar)));
+      out.write(reinterpret_cast<const char*>(t.value->data()),
+                static_cast<std::streamsize>(t.value->size() * sizeof(Scalar)));
     out.flush();
     if (!out) {
       std::remove(tmp.c_str());
@@ -133,7 +134,8 @@ SafetensorsInfo load_safetensors(const std::string& path, const std::vector<Name
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
   if (n > safetensors_max_header) st_fail(path, "header length " + std::to_string(n) + " exceeds the 100 MB limit");
   if (n > bytes.size() - 8)
-    st_fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(bytes.size()) + " bytes)");
+    st_fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" +
+                      std::to_string(bytes.size()) + " bytes)");
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
@@ -168,7 +170,8 @@ SafetensorsInfo load_safetensors(const std::string& path, const std::vector<Name
     Entry e{name, {}, {}, 0, 0};
     if (!v["dtype"].is_string()) st_fail(path, where + "dtype is not a string");
     e.dtype = v["dtype"].get<std::string>();
-    if (e.dtype != "F32" && e.dtype != "F64") st_fail(path, where + "unsupported dtype " + e.dtype + " (keisan reads F32 and F64)");
+    if (e.dtype != "F32" && e.dtype != "F64")
+      st_fail(path, where + "unsupported dtype " + e.dtype + " (keisan reads F32 and F64)");
     const auto& shape = v["shape"];
     const auto& offs = v["data_offsets"];
     if (!shape.is_array()) st_fail(path, where + "shape is not an array");
@@ -218,7 +221,9 @@ SafetensorsInfo load_safetensors(const std::string& path, const std::vector<Name
     const auto& s = it->second->shape;
     const auto r = static_cast<std::uint64_t>(t.value->rows()), c = static_cast<std::uint64_t>(t.value->cols());
     const bool fits = (s.size() == 2 && s[0] == r && s[1] == c) || (s.size() == 1 && r == 1 && s[0] == c);
-    if (!fits) mismatched += " " + t.name + " (file " + shape_text(s) + ", model [" + std::to_string(r) + ", " + std::to_string(c) + "])";
+    if (!fits)
+      mismatched +=
+          " " + t.name + " (file " + shape_text(s) + ", model [" + std::to_string(r) + ", " + std::to_string(c) + "])";
     by_name.erase(it);
   }
   for (const auto& [name, e] : by_name) unexpected += " " + name;

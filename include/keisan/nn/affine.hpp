@@ -22,9 +22,12 @@ enum class Init {
 /// Standard deviation of `init` for a layer with `in` inputs.
 [[nodiscard]] inline double init_stddev(Init init, Index in) {
   switch (init) {
-    case Init::book: return 0.01;
-    case Init::xavier: return std::sqrt(1.0 / static_cast<double>(in));
-    case Init::he: return std::sqrt(2.0 / static_cast<double>(in));
+    case Init::book:
+      return 0.01;
+    case Init::xavier:
+      return std::sqrt(1.0 / static_cast<double>(in));
+    case Init::he:
+      return std::sqrt(2.0 / static_cast<double>(in));
   }
   return 0.01;
 }

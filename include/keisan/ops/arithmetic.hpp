@@ -36,8 +36,7 @@ void accumulate_reduced(Node<Scalar>& in, const Expr& e) {
 
 /// Records a broadcasting binary op; `f(a, b)` maps two array expressions to the result.
 template <class Scalar, class F>
-Var<Scalar> binary(const char* op, const Var<Scalar>& a, const Var<Scalar>& b,
-                   BackwardFn<Scalar> backward, F f) {
+Var<Scalar> binary(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, BackwardFn<Scalar> backward, F f) {
   require_same_graph(op, a, b);
   Index rows = 0, cols = 0;
   broadcast_shape(op, a, b, rows, cols);
@@ -103,29 +102,25 @@ void scalar_div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 /// (a 1xC row is added to every row). Throws ShapeError otherwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> add(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("add", a, b, &detail::add_backward<Scalar>,
-                        [](const auto& x, const auto& y) { return x + y; });
+  return detail::binary("add", a, b, &detail::add_backward<Scalar>, [](const auto& x, const auto& y) { return x + y; });
 }
 
 /// Elementwise a - b, broadcasting like add().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> sub(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("sub", a, b, &detail::sub_backward<Scalar>,
-                        [](const auto& x, const auto& y) { return x - y; });
+  return detail::binary("sub", a, b, &detail::sub_backward<Scalar>, [](const auto& x, const auto& y) { return x - y; });
 }
 
 /// Elementwise (Hadamard) a * b, broadcasting like add(). For the matrix product see matmul().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> mul(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("mul", a, b, &detail::mul_backward<Scalar>,
-                        [](const auto& x, const auto& y) { return x * y; });
+  return detail::binary("mul", a, b, &detail::mul_backward<Scalar>, [](const auto& x, const auto& y) { return x * y; });
 }
 
 /// Elementwise a / b, broadcasting like add().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> div(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("div", a, b, &detail::div_backward<Scalar>,
-                        [](const auto& x, const auto& y) { return x / y; });
+  return detail::binary("div", a, b, &detail::div_backward<Scalar>, [](const auto& x, const auto& y) { return x / y; });
 }
 
 /// alpha * x + beta, elementwise: the one op behind x + c, c - x, x * c, x / c and -x.
@@ -151,32 +146,58 @@ template <class Scalar>
 }
 
 template <class Scalar>
-[[nodiscard]] Var<Scalar> operator+(const Var<Scalar>& a, const Var<Scalar>& b) { return add(a, b); }
+[[nodiscard]] Var<Scalar> operator+(const Var<Scalar>& a, const Var<Scalar>& b) {
+  return add(a, b);
+}
 template <class Scalar>
-[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& a, const Var<Scalar>& b) { return sub(a, b); }
+[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& a, const Var<Scalar>& b) {
+  return sub(a, b);
+}
 template <class Scalar>
-[[nodiscard]] Var<Scalar> operator*(const Var<Scalar>& a, const Var<Scalar>& b) { return mul(a, b); }
+[[nodiscard]] Var<Scalar> operator*(const Var<Scalar>& a, const Var<Scalar>& b) {
+  return mul(a, b);
+}
 template <class Scalar>
-[[nodiscard]] Var<Scalar> operator/(const Var<Scalar>& a, const Var<Scalar>& b) { return div(a, b); }
+[[nodiscard]] Var<Scalar> operator/(const Var<Scalar>& a, const Var<Scalar>& b) {
+  return div(a, b);
+}
 template <class Scalar>
-[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& x) { return scale_shift(x, Scalar(-1), Scalar(0)); }
+[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& x) {
+  return scale_shift(x, Scalar(-1), Scalar(0));
+}
 
 // Scalar operands: `x * 0.5`, `1.0 - x`. The scalar converts to the graph's Scalar type.
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator+(const Var<Scalar>& x, C c) { return scale_shift(x, Scalar(1), Scalar(c)); }
+[[nodiscard]] Var<Scalar> operator+(const Var<Scalar>& x, C c) {
+  return scale_shift(x, Scalar(1), Scalar(c));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator+(C c, const Var<Scalar>& x) { return scale_shift(x, Scalar(1), Scalar(c)); }
+[[nodiscard]] Var<Scalar> operator+(C c, const Var<Scalar>& x) {
+  return scale_shift(x, Scalar(1), Scalar(c));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& x, C c) { return scale_shift(x, Scalar(1), -Scalar(c)); }
+[[nodiscard]] Var<Scalar> operator-(const Var<Scalar>& x, C c) {
+  return scale_shift(x, Scalar(1), -Scalar(c));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator-(C c, const Var<Scalar>& x) { return scale_shift(x, Scalar(-1), Scalar(c)); }
+[[nodiscard]] Var<Scalar> operator-(C c, const Var<Scalar>& x) {
+  return scale_shift(x, Scalar(-1), Scalar(c));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator*(const Var<Scalar>& x, C c) { return scale_shift(x, Scalar(c), Scalar(0)); }
+[[nodiscard]] Var<Scalar> operator*(const Var<Scalar>& x, C c) {
+  return scale_shift(x, Scalar(c), Scalar(0));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator*(C c, const Var<Scalar>& x) { return scale_shift(x, Scalar(c), Scalar(0)); }
+[[nodiscard]] Var<Scalar> operator*(C c, const Var<Scalar>& x) {
+  return scale_shift(x, Scalar(c), Scalar(0));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator/(const Var<Scalar>& x, C c) { return scale_shift(x, Scalar(1) / Scalar(c), Scalar(0)); }
+[[nodiscard]] Var<Scalar> operator/(const Var<Scalar>& x, C c) {
+  return scale_shift(x, Scalar(1) / Scalar(c), Scalar(0));
+}
 template <class Scalar, class C, class = std::enable_if_t<std::is_arithmetic_v<C>>>
-[[nodiscard]] Var<Scalar> operator/(C c, const Var<Scalar>& x) { return scalar_div(Scalar(c), x); }
+[[nodiscard]] Var<Scalar> operator/(C c, const Var<Scalar>& x) {
+  return scalar_div(Scalar(c), x);
+}
 
 }  // namespace keisan

@@ -57,43 +57,37 @@ void square_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 /// 1 / (1 + exp(-x)), elementwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> sigmoid(const Var<Scalar>& x) {
-  return detail::unary("sigmoid", x, &detail::sigmoid_backward<Scalar>,
-                       [](const auto& a) { return a.logistic(); });
+  return detail::unary("sigmoid", x, &detail::sigmoid_backward<Scalar>, [](const auto& a) { return a.logistic(); });
 }
 
 /// max(x, 0), elementwise. The gradient at exactly 0 is taken as 0.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> relu(const Var<Scalar>& x) {
-  return detail::unary("relu", x, &detail::relu_backward<Scalar>,
-                       [](const auto& a) { return a.max(Scalar(0)); });
+  return detail::unary("relu", x, &detail::relu_backward<Scalar>, [](const auto& a) { return a.max(Scalar(0)); });
 }
 
 /// Hyperbolic tangent, elementwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> tanh(const Var<Scalar>& x) {
-  return detail::unary("tanh", x, &detail::tanh_backward<Scalar>,
-                       [](const auto& a) { return a.tanh(); });
+  return detail::unary("tanh", x, &detail::tanh_backward<Scalar>, [](const auto& a) { return a.tanh(); });
 }
 
 /// e^x, elementwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> exp(const Var<Scalar>& x) {
-  return detail::unary("exp", x, &detail::exp_backward<Scalar>,
-                       [](const auto& a) { return a.exp(); });
+  return detail::unary("exp", x, &detail::exp_backward<Scalar>, [](const auto& a) { return a.exp(); });
 }
 
 /// Natural logarithm, elementwise (NaN/-inf for x <= 0, as in C).
 template <class Scalar>
 [[nodiscard]] Var<Scalar> log(const Var<Scalar>& x) {
-  return detail::unary("log", x, &detail::log_backward<Scalar>,
-                       [](const auto& a) { return a.log(); });
+  return detail::unary("log", x, &detail::log_backward<Scalar>, [](const auto& a) { return a.log(); });
 }
 
 /// x^2, elementwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> square(const Var<Scalar>& x) {
-  return detail::unary("square", x, &detail::square_backward<Scalar>,
-                       [](const auto& a) { return a.square(); });
+  return detail::unary("square", x, &detail::square_backward<Scalar>, [](const auto& a) { return a.square(); });
 }
 
 }  // namespace keisan

@@ -48,8 +48,7 @@ template <class Scalar>
   detail::require_same_graph("affine", x, w);
   detail::require_same_graph("affine", x, b);
   if (x.cols() != w.rows()) detail::throw_shapes("affine", "x", x, "W", w, "x.cols must equal W.rows");
-  if (b.rows() != 1 || b.cols() != w.cols())
-    detail::throw_shapes("affine", "W", w, "b", b, "b must be 1 x W.cols");
+  if (b.rows() != 1 || b.cols() != w.cols()) detail::throw_shapes("affine", "W", w, "b", b, "b must be 1 x W.cols");
   Var<Scalar> y = x.graph().record("affine", {x, w, b}, &detail::affine_backward<Scalar>);
   Matrix<Scalar>& out = y.node().out();
   out.resize(x.rows(), w.cols());

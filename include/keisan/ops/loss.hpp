@@ -31,9 +31,8 @@ void check_labels(const char* op, const Var<Scalar>& x, const std::vector<int>& 
                      std::to_string(labels.size()) + " labels were given (one per row)");
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] < 0 || labels[i] >= x.cols())
-      throw ValueError(std::string("keisan::") + op + ": label " + std::to_string(labels[i]) +
-                       " at row " + std::to_string(i) + " is out of range for " +
-                       std::to_string(x.cols()) + " classes");
+      throw ValueError(std::string("keisan::") + op + ": label " + std::to_string(labels[i]) + " at row " +
+                       std::to_string(i) + " is out of range for " + std::to_string(x.cols()) + " classes");
 }
 
 template <class Scalar>
@@ -177,7 +176,8 @@ template <class Scalar>
   detail::require_same_graph(op, pred, target);
   if (pred.rows() != target.rows() || pred.cols() != target.cols())
     detail::throw_shapes(op, "pred", pred, "target", target, "shapes must be equal");
-  if (pred.value().size() == 0) throw ShapeError("keisan::mse: the input is empty (" + shape_string(pred.value()) + ")");
+  if (pred.value().size() == 0)
+    throw ShapeError("keisan::mse: the input is empty (" + shape_string(pred.value()) + ")");
   Var<Scalar> y = detail::record_loss(op, {pred, target}, &detail::mse_backward<Scalar>);
   y.node().out()(0, 0) = (pred.value() - target.value()).squaredNorm() / static_cast<Scalar>(pred.value().size());
   return y;

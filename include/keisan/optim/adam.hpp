@@ -23,8 +23,10 @@ class Adam final : public Optimizer<Scalar> {
   /// Throws ValueError for lr < 0, betas outside [0, 1) or eps <= 0.
   Adam(ParameterList<Scalar> params, double lr = 1e-3, AdamOptions options = {})
       : Optimizer<Scalar>(std::move(params), lr, {"m", "v"}, true, "Adam"), opt_(options) {
-    this->require(options.beta1 >= 0 && options.beta1 < 1, "beta1 must be in [0, 1), got " + std::to_string(options.beta1));
-    this->require(options.beta2 >= 0 && options.beta2 < 1, "beta2 must be in [0, 1), got " + std::to_string(options.beta2));
+    this->require(options.beta1 >= 0 && options.beta1 < 1,
+                  "beta1 must be in [0, 1), got " + std::to_string(options.beta1));
+    this->require(options.beta2 >= 0 && options.beta2 < 1,
+                  "beta2 must be in [0, 1), got " + std::to_string(options.beta2));
     this->require(options.eps > 0, "eps must be > 0, got " + std::to_string(options.eps));
   }
 

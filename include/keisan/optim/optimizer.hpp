@@ -65,7 +65,8 @@ class Optimizer {
     check_learning_rate(lr);
     lr_ = lr;
     for (const auto& p : params_)
-      if (p.parameter == nullptr) throw ValueError(std::string("keisan::") + name_ + ": parameter '" + p.name + "' is null");
+      if (p.parameter == nullptr)
+        throw ValueError(std::string("keisan::") + name_ + ": parameter '" + p.name + "' is null");
     slots_.resize(slot_names_.size());
     for (auto& slot : slots_)
       for (const auto& p : params_) slot.push_back(Matrix<Scalar>::Zero(p.parameter->rows(), p.parameter->cols()));

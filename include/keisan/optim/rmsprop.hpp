@@ -19,8 +19,7 @@ class RMSProp final : public Optimizer<Scalar> {
   }
 
   void step() override {
-    const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(eps_),
-               rho = static_cast<Scalar>(rho_);
+    const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(eps_), rho = static_cast<Scalar>(rho_);
     for (std::size_t i = 0; i < this->params_.size(); ++i) {
       Parameter<Scalar>& p = *this->params_[i].parameter;
       const auto g = p.grad().array();

@@ -22,8 +22,8 @@ class SGD final : public Optimizer<Scalar> {
  public:
   /// Throws ValueError for lr < 0, momentum outside [0, 1), weight_decay < 0, nesterov without momentum.
   SGD(ParameterList<Scalar> params, double lr, SGDOptions options = {})
-      : Optimizer<Scalar>(std::move(params), lr, options.momentum > 0 ? std::vector<std::string>{"momentum"}
-                                                                       : std::vector<std::string>{},
+      : Optimizer<Scalar>(std::move(params), lr,
+                          options.momentum > 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{},
                           false, "SGD"),
         opt_(options) {
     this->require(options.momentum >= 0 && options.momentum < 1,
