@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """keisan vs PyTorch on the reference workloads, same machine, same run. Optional, not in CI.
 
 W1: 784-50-10 sigmoid, W2: 784-512-512-10 ReLU; softmax cross-entropy, SGD lr 0.1, batch 100 / 128,

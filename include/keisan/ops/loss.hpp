@@ -107,12 +107,13 @@ template <class Scalar>
   Node<Scalar>& n = y.node();
   n.ints.assign(labels.begin(), labels.end());
   const Matrix<Scalar>& x = logits.value();
-  n.aux.resize(x.rows(), x.cols());
+  detail::shifted_exp(x, n.aux);  // aux keeps p = softmax(x) for backward
   Scalar total = 0;
   for (Index i = 0; i < x.rows(); ++i) {
-    const Scalar lse = detail::log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
-    total += lse - x(i, labels[static_cast<std::size_t>(i)]);
-    n.aux.row(i).array() = n.aux.row(i).array().exp();  // keep p for backward
+    const Scalar sum = n.aux.row(i).sum();
+    // -log p_label = log(sum) - (x_label - max)
+    total += std::log(sum) - (x(i, labels[static_cast<std::size_t>(i)]) - x.row(i).maxCoeff());
+    n.aux.row(i) *= Scalar(1) / sum;
   }
   n.out()(0, 0) = total / static_cast<Scalar>(x.rows());
   return y;

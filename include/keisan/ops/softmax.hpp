@@ -27,6 +27,15 @@ Scalar log_softmax_row(const Row& x, OutRow&& out) {
   return m + lse;
 }
 
+/// out = exp(x - rowmax(x)). The exp runs over the whole matrix at once, so it is vectorised
+/// even when rows are short (10 classes would leave most of every SIMD row to scalar code).
+template <class Scalar>
+void shifted_exp(const Matrix<Scalar>& x, Matrix<Scalar>& out) {
+  out.resize(x.rows(), x.cols());
+  for (Index i = 0; i < x.rows(); ++i) out.row(i).array() = x.row(i).array() - x.row(i).maxCoeff();
+  out.array() = out.array().exp();
+}
+
 template <class Scalar>
 void softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const auto y = n.value->array();
@@ -51,11 +60,8 @@ template <class Scalar>
   Var<Scalar> y = x.graph().record("softmax", {x}, &detail::softmax_backward<Scalar>);
   Matrix<Scalar>& out = y.node().out();
   const Matrix<Scalar>& xv = x.value();
-  out.resize(xv.rows(), xv.cols());
-  for (Index i = 0; i < xv.rows(); ++i) {
-    out.row(i).array() = (xv.row(i).array() - xv.row(i).maxCoeff()).exp();
-    out.row(i) /= out.row(i).sum();
-  }
+  detail::shifted_exp(xv, out);
+  for (Index i = 0; i < xv.rows(); ++i) out.row(i) /= out.row(i).sum();
   return y;
 }
 
