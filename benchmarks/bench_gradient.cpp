@@ -61,12 +61,19 @@ void BM_GradientNumerical(benchmark::State& state) {
       if (flat % stride == 0 && static_cast<keisan::Index>(elements.size()) < subset)
         elements.push_back(np.parameter->value().data() + i);
   const auto n = static_cast<double>(elements.size());
+  // Backprop on the same case, timed here too, so the ratio is a counter of this benchmark.
+  const auto b0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) c.backprop();
+  const double backprop = std::chrono::duration<double>(std::chrono::steady_clock::now() - b0).count() / 20;
+  double total = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (float* e : elements) benchmark::DoNotOptimize(keisan::numerical_derivative(f, *e, 1e-2f));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(seconds * static_cast<double>(p) / n);  // scaled to the full gradient
+    total += seconds * static_cast<double>(p) / n;
   }
+  state.counters["ratio_vs_backprop"] = total / static_cast<double>(state.iterations()) / backprop;
   state.counters["params"] = static_cast<double>(p);
   state.counters["measured_elements"] = n;
   state.SetLabel("central differences on " + std::to_string(elements.size()) + " of " + std::to_string(p) +

@@ -25,4 +25,4 @@ keisan_require_packages() {
 }
 
 # What building and testing keisan needs.
-KEISAN_BUILD_PACKAGES=(cmake ninja-build g++ libeigen3-dev catch2 zlib1g-dev nlohmann-json3-dev libcli11-dev gnuplot-nox)
+KEISAN_BUILD_PACKAGES=(cmake ninja-build g++ libeigen3-dev catch2 zlib1g-dev nlohmann-json3-dev libcli11-dev gnuplot-nox libbenchmark-dev libopenblas-dev)
