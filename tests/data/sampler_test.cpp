@@ -39,7 +39,7 @@ TEST_CASE("MinibatchSampler: shuffle visits every index once per epoch, in a new
   }
 }
 
-TEST_CASE("MinibatchSampler: same seed, same sequence; another seed, another", "[data]") {
+TEST_CASE("MinibatchSampler: same seed, same sequence, and another seed, another", "[data]") {
   for (Sampling mode : {Sampling::shuffle, Sampling::replacement}) {
     MinibatchSampler a(50, 8, {mode, false, 1}), b(50, 8, {mode, false, 1}), c(50, 8, {mode, false, 2});
     for (int epoch = 0; epoch < 2; ++epoch) {

@@ -80,7 +80,7 @@ TEST_CASE("safetensors: float and double round trip bit-exactly, with metadata",
   REQUIRE(raw[8] == '{');
 }
 
-TEST_CASE("safetensors: a file assembled by hand loads; F64 converts into a float model", "[io]") {
+TEST_CASE("safetensors: a file assembled by hand loads, and F64 converts into a float model", "[io]") {
   TempDir dir;
   write_bytes(dir.file("m.safetensors"), assemble(good_json, good_data));
   Matrix<float> w(2, 2), b(1, 2);

@@ -24,15 +24,70 @@ inline void note_eigen_malloc() {
 #define EIGEN_RUNTIME_NO_MALLOC
 #define eigen_assert(x) ((x) ? (void)0 : keisan::test::note_eigen_malloc())
 
+// Every form of new and delete is replaced, so they all pair malloc with free (a form left to the
+// runtime, e.g. Catch's nothrow new, would reach our delete and trip ASan's mismatch check).
+namespace keisan::test {
+inline void* counted_malloc(std::size_t n) {
+  if (g_counting.load()) g_allocations.fetch_add(1);
+  return std::malloc(n == 0 ? 1 : n);
+}
+inline void* counted_aligned(std::size_t n, std::align_val_t a) {
+  if (g_counting.load()) g_allocations.fetch_add(1);
+  const auto align = static_cast<std::size_t>(a);
+  return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+}  // namespace keisan::test
+
 void* operator new(std::size_t n) {
-  if (keisan::test::g_counting.load()) keisan::test::g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  if (void* p = keisan::test::counted_malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (void* p = keisan::test::counted_malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return keisan::test::counted_malloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return keisan::test::counted_malloc(n);
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  if (void* p = keisan::test::counted_aligned(n, a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  if (void* p = keisan::test::counted_aligned(n, a)) return p;
   throw std::bad_alloc();
 }
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
   std::free(p);
 }
 
