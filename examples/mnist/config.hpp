@@ -23,6 +23,8 @@ struct Config {
   int threads = 1;
   std::string metrics, save, load;
   bool gradcheck = false;
+  bool detect_anomaly = false;
+  std::string dot;
 };
 
 /// Trains and evaluates as the flags say (train.cpp); returns the process exit code.

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--load", c.load, "load weights from .safetensors before training (evaluate with --epochs 0)")
       ->check(CLI::ExistingFile);
   app.add_flag("--gradcheck", c.gradcheck, "check the model's gradients against finite differences before training");
+  app.add_flag("--detect-anomaly", c.detect_anomaly,
+               "check every op's output and gradient for NaN/inf and stop at the first, naming the op");
+  app.add_option("--dot", c.dot, "write the graph of one training step as Graphviz DOT (render: dot -Tpng)");
   CLI11_PARSE(app, argc, argv);
   try {
     return mnist_example::run(c);

@@ -158,6 +158,7 @@ int run(const Config& c) {
   }
 
   keisan::Graph<float> g;
+  g.set_detect_anomaly(c.detect_anomaly);
   keisan::Batch<float> batch;
   std::vector<keisan::Index> idx;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
@@ -193,6 +194,16 @@ int run(const Config& c) {
       metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
   }
 
+  if (!c.dot.empty()) {  // one step's graph, values and gradient norms included
+    mnist.train.slice(0, std::min<keisan::Index>(c.batch, mnist.train.size()), batch);
+    g.clear();
+    g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
+    std::ofstream dot(c.dot);
+    dot << keisan::to_dot(g, {true});
+    if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": cannot write");
+    std::printf("wrote the graph of one training step to %s (render: dot -Tpng %s -o graph.png)\n", c.dot.c_str(),
+                c.dot.c_str());
+  }
   std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
   const double accuracy = evaluate(net, mnist.test, g, &confusion);
   std::printf("test accuracy: %.4f\n", accuracy);

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "keisan/check/dot.hpp"
 #include "keisan/check/gradcheck.hpp"
 #include "keisan/check/numerical_gradient.hpp"
 #include "keisan/core/error.hpp"

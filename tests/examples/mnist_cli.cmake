@@ -47,7 +47,12 @@ if(CASE STREQUAL "train")
     message(FATAL_ERROR "bad metrics CSV: ${csv}")
   endif()
   # --load then evaluate only: the same accuracy.
-  run_mnist(out rc --data ${DATA} --epochs 0 --activation relu --load ${WORK}/a.safetensors)
+  run_mnist(out rc --data ${DATA} --epochs 0 --activation relu --load ${WORK}/a.safetensors --detect-anomaly
+            --dot ${WORK}/step.dot)
+  file(READ ${WORK}/step.dot dot)
+  if(NOT dot MATCHES "^digraph keisan" OR NOT dot MATCHES "softmax_cross_entropy")
+    message(FATAL_ERROR "--dot wrote no graph:\n${dot}")
+  endif()
   test_accuracy("${out}" reloaded)
   if(NOT rc EQUAL 0 OR NOT reloaded STREQUAL trained)
     message(FATAL_ERROR "reloaded accuracy ${reloaded} != trained ${trained}:\n${out}")

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
@@ -172,6 +173,7 @@ class Graph {
   /// only if gradients are enabled and some input needs one. The caller fills `out()`.
   VarType record(const char* op, std::initializer_list<VarType> in, BackwardFn<Scalar> rule) {
     KEISAN_ASSERT(in.size() <= static_cast<std::size_t>(Node<Scalar>::max_inputs));
+    if (detect_anomaly_) check_pending();  // every node recorded so far is complete
     bool needs = false;
     for (const VarType& v : in) {
       check_owned(op, v);
@@ -210,16 +212,20 @@ class Graph {
     if (!top.needs_grad())
       throw ValueError(std::string("keisan::backward: the value (op '") + top.op +
                        "') does not depend on any Parameter, or was recorded in a no-grad scope");
+    if (detect_anomaly_) check_pending();
     for (std::size_t i = 0; i < size_; ++i) nodes_[i]->own_grad_live = false;  // re-runnable
     top.accumulate(seed);
     for (Index i = y.index(); i >= 0; --i) {
       Node<Scalar>& n = *nodes_[static_cast<std::size_t>(i)];
-      if (n.backward != nullptr && *n.grad_live) n.backward(*this, n);
+      if (n.backward != nullptr && *n.grad_live) {
+        n.backward(*this, n);
+        if (detect_anomaly_) check_backward(n);
+      }
     }
   }
 
   /// Forgets every node (Vars become invalid) but keeps their buffers for the next pass.
-  void clear() noexcept { size_ = 0; }
+  void clear() noexcept { size_ = checked_ = 0; }
 
   /// Number of nodes recorded since the last clear().
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -229,6 +235,11 @@ class Graph {
   /// Whether new nodes record gradients (see NoGradScope).
   [[nodiscard]] bool grad_enabled() const noexcept { return grad_enabled_; }
   void set_grad_enabled(bool on) noexcept { grad_enabled_ = on; }
+
+  /// Whether every node's value and every backward contribution is checked for NaN/inf
+  /// (see AnomalyScope). Off by default; when off it costs one branch per op.
+  [[nodiscard]] bool detect_anomaly() const noexcept { return detect_anomaly_; }
+  void set_detect_anomaly(bool on) noexcept { detect_anomaly_ = on; }
 
   /// Scratch for matrix products, reused across passes (see detail/gemm.hpp).
   [[nodiscard]] detail::GemmWorkspace<Scalar>& gemm_workspace() noexcept { return gemm_workspace_; }
@@ -258,6 +269,48 @@ class Graph {
     return VarType(this, n.index);
   }
 
+  /// "node 4 'log' (inputs 2x3)": how anomaly reports name a node.
+  std::string describe_node(const Node<Scalar>& n) const {
+    std::string s = "node " + std::to_string(n.index) + " '" + n.op + "'";
+    if (n.num_inputs == 0) return s;
+    s += " (input shapes ";
+    for (int k = 0; k < n.num_inputs; ++k) s += (k ? ", " : "") + shape_string(*node(n.inputs[k]).value);
+    return s + ")";
+  }
+
+  static bool find_non_finite(const MatrixType& m, Index& row, Index& col) {
+    if (m.allFinite()) return false;
+    for (row = 0; row < m.rows(); ++row)
+      for (col = 0; col < m.cols(); ++col)
+        if (!std::isfinite(m(row, col))) return true;
+    return false;
+  }
+
+  void check_forward(const Node<Scalar>& n) const {
+    Index r = 0, c = 0;
+    if (find_non_finite(*n.value, r, c))
+      throw NumericError("keisan: anomaly in the forward pass: " + describe_node(n) + " produced " +
+                         std::to_string((*n.value)(r, c)) + " at (" + std::to_string(r) + "," + std::to_string(c) +
+                         ")");
+  }
+
+  /// Checks the values of the nodes recorded since the last check.
+  void check_pending() {
+    for (; checked_ < size_; ++checked_) check_forward(*nodes_[checked_]);
+  }
+
+  void check_backward(const Node<Scalar>& n) const {
+    for (int k = 0; k < n.num_inputs; ++k) {
+      const Node<Scalar>& in = node(n.inputs[k]);
+      Index r = 0, c = 0;
+      if (in.needs_grad() && *in.grad_live && find_non_finite(*in.grad_, r, c))
+        throw NumericError("keisan: anomaly in the backward pass: " + describe_node(n) + " gave input " +
+                           std::to_string(k) + " (node " + std::to_string(in.index) + " '" + in.op +
+                           "') a gradient of " + std::to_string((*in.grad_)(r, c)) + " at (" + std::to_string(r) + "," +
+                           std::to_string(c) + ")");
+    }
+  }
+
   void check_owned(const char* op, const VarType& v) const {
     if (!v.valid() || &v.graph() != this || static_cast<std::size_t>(v.index()) >= size_)
       throw ValueError(std::string("keisan::") + op +
@@ -268,6 +321,8 @@ class Graph {
   std::vector<std::unique_ptr<Node<Scalar>>> nodes_;
   std::size_t size_ = 0;
   bool grad_enabled_ = true;
+  bool detect_anomaly_ = false;
+  std::size_t checked_ = 0;  ///< nodes [0, checked_) passed the anomaly check
   MatrixType seed_;
   detail::GemmWorkspace<Scalar> gemm_workspace_;
 };
@@ -286,6 +341,28 @@ class NoGradScope {
   ~NoGradScope() { graph_.set_grad_enabled(previous_); }
   NoGradScope(const NoGradScope&) = delete;
   NoGradScope& operator=(const NoGradScope&) = delete;
+
+ private:
+  Graph<Scalar>& graph_;
+  bool previous_;
+};
+
+/// While alive, the graph checks each op's output after it ran (the last one when backward
+/// starts) and each backward rule's contributions, and throws NumericError naming the first node
+/// that produced a NaN or infinity: its op, tape index, input shapes, the element, and whether it
+/// was in the forward or the backward pass.
+/// @code
+/// { keisan::AnomalyScope guard(g); g.backward(loss(g)); }   // throws at the guilty node
+/// @endcode
+template <class Scalar>
+class AnomalyScope {
+ public:
+  explicit AnomalyScope(Graph<Scalar>& g) noexcept : graph_(g), previous_(g.detect_anomaly()) {
+    g.set_detect_anomaly(true);
+  }
+  ~AnomalyScope() { graph_.set_detect_anomaly(previous_); }
+  AnomalyScope(const AnomalyScope&) = delete;
+  AnomalyScope& operator=(const AnomalyScope&) = delete;
 
  private:
   Graph<Scalar>& graph_;

@@ -61,7 +61,9 @@ template <class Scalar>
 template <class Scalar>
 [[nodiscard]] Var<Scalar> affine(const Var<Scalar>& x, Parameter<Scalar>& w, Parameter<Scalar>& b) {
   Graph<Scalar>& g = x.graph();
-  return affine(x, g.param(w), g.param(b));
+  const Var<Scalar> wv = g.param(w);  // W before b: tape order must not depend on argument evaluation order
+  const Var<Scalar> bv = g.param(b);
+  return affine(x, wv, bv);
 }
 
 }  // namespace keisan

@@ -1,0 +1,47 @@
+// keisan check: a recorded graph as Graphviz DOT, drawn the way the book draws computation
+// graphs: values as circles, functions as boxes. Render with `dot -Tpng graph.dot -o graph.png`.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "keisan/core/graph.hpp"
+
+namespace keisan {
+
+struct DotOptions {
+  bool norms = false;  ///< label values with ||value|| and, where backward reached them, ||grad||
+};
+
+/// The nodes recorded on `g` (since its last clear()) as a DOT digraph. Leaves (input, param,
+/// constant) are one circle; every op is a box feeding a circle with its output's shape.
+template <class Scalar>
+[[nodiscard]] std::string to_dot(const Graph<Scalar>& g, const DotOptions& options = {}) {
+  std::string out = "digraph keisan {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  char buf[160];
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const Node<Scalar>& n = g.node(static_cast<Index>(i));
+    const bool leaf = n.num_inputs == 0;
+    std::string label = shape_string(*n.value);
+    if (leaf) label = std::string(n.op) + "\\n" + label;
+    if (options.norms) {
+      std::snprintf(buf, sizeof buf, "\\n|v|=%.3g", static_cast<double>(n.value->norm()));
+      label += buf;
+      if (n.needs_grad() && *n.grad_live) {
+        std::snprintf(buf, sizeof buf, "\\n|g|=%.3g", static_cast<double>(n.grad_->norm()));
+        label += buf;
+      }
+    }
+    const std::string id = std::to_string(i);
+    out += "  v" + id + " [shape=circle, label=\"" + label + "\"" + (n.needs_grad() ? "" : ", style=dashed") + "];\n";
+    if (leaf) continue;
+    out += "  f" + id + " [shape=box, label=\"" + std::string(n.op) + "\"];\n";
+    for (int k = 0; k < n.num_inputs; ++k) out += "  v" + std::to_string(n.inputs[k]) + " -> f" + id + ";\n";
+    out += "  f" + id + " -> v" + id + ";\n";
+  }
+  return out + "}\n";
+}
+
+}  // namespace keisan
