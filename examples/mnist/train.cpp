@@ -105,6 +105,14 @@ class Progress {
   Clock::time_point start_, last_{};
 };
 
+/// Fails now, before any training, if `path` could not be written later: nothing is lost.
+void require_writable(const std::string& path) {
+  if (path.empty()) return;
+  const std::string probe = path + ".probe";
+  if (!std::ofstream(probe)) throw keisan::FormatError("keisan: " + path + ": cannot open for writing");
+  std::remove(probe.c_str());
+}
+
 std::map<std::string, std::string> architecture(const Config& c) {
   std::string hidden;
   for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
@@ -127,6 +135,8 @@ int run(const Config& c) {
           cache.c_str());
     }
   }
+  require_writable(c.save);
+  require_writable(c.dot);
   const auto mnist = keisan::load_mnist<float>(dir);
   std::printf("data: %s (%lld train, %lld test images) from %s\n",
               mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset", static_cast<long long>(mnist.train.size()),
@@ -200,7 +210,7 @@ int run(const Config& c) {
     g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
     std::ofstream dot(c.dot);
     dot << keisan::to_dot(g, {true});
-    if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": cannot write");
+    if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": cannot open for writing");
     std::printf("wrote the graph of one training step to %s (render: dot -Tpng %s -o graph.png)\n", c.dot.c_str(),
                 c.dot.c_str());
   }

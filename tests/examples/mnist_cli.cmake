@@ -76,6 +76,13 @@ elseif(CASE STREQUAL "flags")
   file(WRITE ${WORK}/junk.safetensors "not a safetensors file at all")
   expect_failure("error: keisan: ${WORK}/junk.safetensors: header length [0-9]+ exceeds the 100 MB limit"
                  --data ${DATA} --epochs 0 --load ${WORK}/junk.safetensors)
+  # Output files that cannot be written: named, non-zero exit, before any training is done.
+  expect_failure("error: keisan: ${WORK}/no/dir/m.csv: cannot open for writing"
+                 --data ${DATA} --epochs 0 --metrics ${WORK}/no/dir/m.csv)
+  expect_failure("error: keisan: ${WORK}/no/dir/w.safetensors: cannot open for writing"
+                 --data ${DATA} --epochs 5 --save ${WORK}/no/dir/w.safetensors)
+  expect_failure("error: keisan: ${WORK}/no/dir/g.dot: cannot open for writing"
+                 --data ${DATA} --epochs 5 --dot ${WORK}/no/dir/g.dot)
   file(MAKE_DIRECTORY ${WORK}/empty)
   expect_failure("error: keisan: ${WORK}/empty: no train-images-idx3-ubyte" --data ${WORK}/empty)
 else()
