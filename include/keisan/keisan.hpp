@@ -6,6 +6,7 @@
 
 #include "keisan/check/dot.hpp"
 #include "keisan/check/gradcheck.hpp"
+#include "keisan/check/gradcheck_nodes.hpp"
 #include "keisan/check/numerical_gradient.hpp"
 #include "keisan/core/error.hpp"
 #include "keisan/core/graph.hpp"

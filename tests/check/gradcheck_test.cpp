@@ -12,14 +12,15 @@ using keisan::test::random_matrix;
 
 namespace {
 // A user-defined op with a deliberately wrong backward rule: y = x^3 but dy/dx claimed 2x.
+void cube_forward(Graph<double>& g, Node<double>& n) {
+  n.out() = g.input(n, 0).value->array().cube().matrix();
+}
 void wrong_cube_backward(Graph<double>& g, Node<double>& n) {
-  Node<double>& x = g.node(n.inputs[0]);
+  Node<double>& x = g.input(n, 0);
   x.accumulate(2 * n.grad().array() * x.value->array());
 }
 Var<double> wrong_cube(const Var<double>& x) {
-  Var<double> y = x.graph().record("wrong_cube", {x}, &wrong_cube_backward);
-  y.node().out() = x.value().array().cube().matrix();
-  return y;
+  return x.graph().record("wrong_cube", {x}, &cube_forward, &wrong_cube_backward);
 }
 }  // namespace
 

@@ -55,15 +55,18 @@ std::string describe_pair(const A& a, const B& b) {
     REQUIRE(keisan::test::all_close((actual), (expected), (rtol), (atol))); \
   } while (false)
 
-/// REQUIRE that gradcheck passes at the suite's tolerance (relative error <= 1e-7 in double);
-/// on failure the report is printed. A function, not a macro, so braced lists pass through.
+/// REQUIRE that every node's backward rule (checked alone, against a random probe) and the
+/// end-to-end gradient pass gradcheck_nodes at the suite's tolerance (relative error <= 1e-7 in
+/// double); on failure the report is printed. A function, not a macro, so braced lists pass through.
 namespace keisan::test {
 template <class Build>
 void require_gradcheck(Build&& build, const ParameterList<double>& params, const GradcheckOptions& options = {}) {
-  const GradcheckReport report = gradcheck<double>(build, params, options);
+  const NodeGradcheckReport report = gradcheck_nodes<double>(build, params, options);
   INFO(report.to_string());
   REQUIRE(report.passed());
-  REQUIRE(report.max_rel_error() <= 1e-7);
+  REQUIRE(report.end_to_end.max_rel_error() <= 1e-7);
+  for (const auto& node : report.nodes)
+    for (const auto& input : node.inputs) REQUIRE(input.rel_error <= 1e-7);
 }
 }  // namespace keisan::test
 #define REQUIRE_GRADCHECK(...) keisan::test::require_gradcheck(__VA_ARGS__)

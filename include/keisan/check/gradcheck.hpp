@@ -1,5 +1,6 @@
 // keisan check: gradcheck, backprop gradients against central differences, with a report
-// that names the parameter, the element and the error.
+// that names the parameter, the element and the error; kinks (ReLU at 0) are told apart from
+// wrong gradients. The per-element comparison here is shared with gradcheck_nodes.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,17 +31,23 @@ struct GradcheckOptions {
   bool allow_float = false;               ///< float is refused unless set (then a warning)
 };
 
-/// What gradcheck found for one parameter.
+/// What gradcheck found for one parameter (or, in gradcheck_nodes, one input of a node).
 struct GradcheckEntry {
-  enum class Status { passed, failed, inconclusive };
+  /// passed; failed; inconclusive: every checked element was both_zero; nondifferentiable: no
+  /// failure, but some elements sit on (or within the stencil of) a kink (see `kinks`).
+  enum class Status { passed, failed, inconclusive, nondifferentiable };
   std::string name;
   Index rows = 0, cols = 0;
-  Index checked = 0;                   ///< elements compared
-  Index failures = 0;                  ///< elements outside tolerance
-  Index both_zero = 0;                 ///< elements where both are 0 (within rtol * floor): no evidence either way
-  Index worst_row = 0, worst_col = 0;  ///< the element with the largest relative error
+  Index checked = 0;    ///< elements compared
+  Index failures = 0;   ///< elements outside tolerance, kinks excluded
+  Index both_zero = 0;  ///< elements where both are 0 (within rtol * floor): no evidence either way
+  /// Elements where the function is not differentiable within the stencil's reach (ReLU at 0):
+  /// the one-sided slopes differ and the analytic value is one of them or between them. Not
+  /// failures: no single derivative exists there for finite differences to confirm.
+  Index kinks = 0;
+  Index worst_row = 0, worst_col = 0;  ///< the element with the largest relative error (kinks excluded)
   double analytic = 0, numeric = 0, abs_error = 0, rel_error = 0;
-  Status status = Status::inconclusive;  ///< inconclusive: every checked element was both_zero
+  Status status = Status::inconclusive;
 };
 
 /// The whole check: one entry per parameter, plus warnings (e.g. float precision).
@@ -48,11 +55,12 @@ struct GradcheckReport {
   std::vector<GradcheckEntry> entries;
   std::vector<std::string> warnings;
 
-  /// True when every parameter passed; a parameter whose checked gradient is all zeros is
-  /// inconclusive and does not pass.
+  /// True when every parameter passed (kinks flagged but no failure counts as passed); a
+  /// parameter whose checked gradient is all zeros is inconclusive and does not pass.
   [[nodiscard]] bool passed() const noexcept {
-    return std::all_of(entries.begin(), entries.end(),
-                       [](const GradcheckEntry& e) { return e.status == GradcheckEntry::Status::passed; });
+    return std::all_of(entries.begin(), entries.end(), [](const GradcheckEntry& e) {
+      return e.status == GradcheckEntry::Status::passed || e.status == GradcheckEntry::Status::nondifferentiable;
+    });
   }
 
   /// The worst relative error over all parameters.
@@ -65,24 +73,119 @@ struct GradcheckReport {
   /// Human-readable table: one line per parameter.
   [[nodiscard]] std::string to_string() const {
     std::string s;
-    char line[512];
     for (const auto& w : warnings) s += "warning: " + w + "\n";
-    for (const auto& e : entries) {
-      const char* status = e.status == GradcheckEntry::Status::passed   ? "ok"
-                           : e.status == GradcheckEntry::Status::failed ? "FAIL"
-                                                                        : "INCONCLUSIVE";
-      std::snprintf(line, sizeof line,
-                    "%-12s %-13s %-6s worst at (%lld,%lld): analytic % .9e numeric % .9e abs %.2e rel %.2e"
-                    " [%lld checked, %lld failed, %lld both zero]\n",
-                    status, e.name.c_str(), shape_string(e.rows, e.cols).c_str(), static_cast<long long>(e.worst_row),
-                    static_cast<long long>(e.worst_col), e.analytic, e.numeric, e.abs_error, e.rel_error,
-                    static_cast<long long>(e.checked), static_cast<long long>(e.failures),
-                    static_cast<long long>(e.both_zero));
-      s += line;
-    }
+    for (const auto& e : entries) s += line(e) + "\n";
     return s;
   }
+
+  /// One entry as a line: status, name, shape, the worst element and the counts.
+  [[nodiscard]] static std::string line(const GradcheckEntry& e) {
+    static constexpr const char* names[] = {"ok", "FAIL", "INCONCLUSIVE", "KINK"};
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "%-12s %-13s %-6s worst at (%lld,%lld): analytic % .9e numeric % .9e abs %.2e rel %.2e"
+                  " [%lld checked, %lld failed, %lld both zero, %lld at kinks]",
+                  names[static_cast<int>(e.status)], e.name.c_str(), shape_string(e.rows, e.cols).c_str(),
+                  static_cast<long long>(e.worst_row), static_cast<long long>(e.worst_col), e.analytic, e.numeric,
+                  e.abs_error, e.rel_error, static_cast<long long>(e.checked), static_cast<long long>(e.failures),
+                  static_cast<long long>(e.both_zero), static_cast<long long>(e.kinks));
+    return buf;
+  }
 };
+
+namespace detail {
+
+/// Refuses float unless allowed (then warns), and nonsense tolerances.
+template <class Scalar>
+void check_gradcheck_options(const char* who, const GradcheckOptions& options, std::vector<std::string>& warnings) {
+  if (!std::is_same_v<Scalar, double>) {
+    if (!options.allow_float)
+      throw ValueError(std::string("keisan::") + who +
+                       ": refusing to check in float: its 1e-7 resolution swamps "
+                       "finite differences; build the model in double, or set allow_float");
+    warnings.emplace_back("checking in float: expect relative errors near 1e-3, not 1e-7");
+  }
+  if (!(options.eps > 0) || !(options.rtol > 0) || !(options.floor >= 0))
+    throw ValueError(std::string("keisan::") + who + ": eps and rtol must be > 0 and floor >= 0");
+}
+
+/// Whether f has a kink within the stencil's reach of x (x restored on return), with `analytic`
+/// a one-sided slope there or between the two: the slopes just left and right of x (step eps/1000)
+/// bracket it, and either they differ or the slopes over [x-2eps, x] and [x, x+2eps] do.
+/// A smooth f gives equal slopes up to O(eps f''); a kink gives a jump that does not shrink.
+template <class Scalar, class F>
+bool at_kink(F& f, Scalar& x, double analytic, const GradcheckOptions& o) {
+  const Scalar old = x;
+  const auto at = [&](double offset) {
+    x = static_cast<Scalar>(static_cast<double>(old) + offset);
+    return static_cast<double>(f());
+  };
+  const double h = o.eps * 1e-3, wide = 2 * o.eps;
+  const double f0 = at(0);
+  const double right = (at(h) - f0) / h, left = (f0 - at(-h)) / h;
+  const double wide_right = (at(wide) - f0) / wide, wide_left = (f0 - at(-wide)) / wide;
+  x = old;
+  const double scale = std::max({std::abs(analytic), std::abs(left), std::abs(right), o.floor});
+  const double slack = 1e-4 * scale;
+  const bool bracketed = analytic >= std::min(left, right) - slack && analytic <= std::max(left, right) + slack;
+  const bool jump = std::abs(right - left) > 1e-3 * scale || std::abs(wide_right - wide_left) > 1e-3 * scale;
+  return bracketed && jump;
+}
+
+/// Compares `analytic` with the finite difference of f in x and tallies the element into `e`.
+template <class Scalar, class F>
+void check_element(F& f, Scalar& x, double analytic, Index row, Index col, const GradcheckOptions& o, GradcheckEntry& e,
+                   double& worst) {
+  const auto eps = static_cast<Scalar>(o.eps);
+  const double num = static_cast<double>(numerical_derivative(f, x, eps, o.stencil));
+  const double abs_err = std::abs(analytic - num);
+  const double rel_err = abs_err / std::max({std::abs(analytic), std::abs(num), o.floor});
+  ++e.checked;
+  // "Zero" within the comparison's own resolution: finite differences of a flat direction
+  // still pick up rounding noise from the rest of the loss.
+  const double zero = o.rtol * o.floor;
+  if (std::abs(analytic) <= zero && std::abs(num) <= zero) ++e.both_zero;
+  if (!(rel_err <= o.rtol)) {  // NaN fails too
+    if (std::isfinite(rel_err) && at_kink(f, x, analytic, o)) {
+      ++e.kinks;
+      return;
+    }
+    ++e.failures;
+  }
+  if (rel_err > worst || std::isnan(rel_err)) {
+    worst = std::isnan(rel_err) ? HUGE_VAL : rel_err;
+    e.worst_row = row;
+    e.worst_col = col;
+    e.analytic = analytic;
+    e.numeric = num;
+    e.abs_error = abs_err;
+    e.rel_error = rel_err;
+  }
+}
+
+/// Checks every element (or an evenly strided subset) of `value` against `analytic`, f being the
+/// scalar function of `value` whose gradient `analytic` claims to be.
+template <class Scalar, class F>
+GradcheckEntry check_matrix(std::string name, F& f, Matrix<Scalar>& value, const Matrix<Scalar>& analytic,
+                            const GradcheckOptions& o) {
+  GradcheckEntry e;
+  e.name = std::move(name);
+  e.rows = value.rows();
+  e.cols = value.cols();
+  const Index n = value.size();
+  const Index cap = o.max_elements_per_parameter;
+  const Index stride = cap > 0 ? std::max<Index>(1, (n + cap - 1) / cap) : 1;
+  double worst = -1;
+  for (Index i = 0; i < n; i += stride)
+    check_element(f, value.data()[i], static_cast<double>(analytic.data()[i]), i / e.cols, i % e.cols, o, e, worst);
+  e.status = e.failures > 0             ? GradcheckEntry::Status::failed
+             : e.kinks > 0              ? GradcheckEntry::Status::nondifferentiable
+             : e.both_zero == e.checked ? GradcheckEntry::Status::inconclusive
+                                        : GradcheckEntry::Status::passed;
+  return e;
+}
+
+}  // namespace detail
 
 /// Checks the backprop gradient of the loss that `build(graph)` records (a 1x1 Var) with respect
 /// to every parameter in `params`, against finite differences of the same function.
@@ -97,60 +200,14 @@ template <class Scalar, class Build>
 [[nodiscard]] GradcheckReport gradcheck(Build&& build, const ParameterList<Scalar>& params,
                                         const GradcheckOptions& options = {}) {
   GradcheckReport report;
-  if (!std::is_same_v<Scalar, double>) {
-    if (!options.allow_float)
-      throw ValueError(
-          "keisan::gradcheck: refusing to check in float: its 1e-7 resolution swamps "
-          "finite differences; build the model in double, or set allow_float");
-    report.warnings.emplace_back("checking in float: expect relative errors near 1e-3, not 1e-7");
-  }
-  if (!(options.eps > 0) || !(options.rtol > 0) || !(options.floor >= 0))
-    throw ValueError("keisan::gradcheck: eps and rtol must be > 0 and floor >= 0");
-
+  detail::check_gradcheck_options<Scalar>("gradcheck", options, report.warnings);
   Graph<Scalar> graph;
   for (const auto& np : params) np.parameter->zero_grad();
   graph.backward(build(graph));
   auto loss = forward_loss(graph, build);
-  const auto eps = static_cast<Scalar>(options.eps);
-
   for (const auto& np : params) {
-    Parameter<Scalar>& p = *np.parameter;
-    const Matrix<Scalar> analytic = p.grad();
-    GradcheckEntry e;
-    e.name = np.name;
-    e.rows = p.rows();
-    e.cols = p.cols();
-    const Index n = p.size();
-    const Index stride =
-        options.max_elements_per_parameter > 0
-            ? std::max<Index>(1, (n + options.max_elements_per_parameter - 1) / options.max_elements_per_parameter)
-            : 1;
-    double worst = -1;
-    for (Index i = 0; i < n; i += stride) {
-      const double a = static_cast<double>(analytic.data()[i]);
-      const double num = static_cast<double>(numerical_derivative(loss, p.value().data()[i], eps, options.stencil));
-      const double abs_err = std::abs(a - num);
-      const double rel_err = abs_err / std::max({std::abs(a), std::abs(num), options.floor});
-      ++e.checked;
-      // "Zero" within the comparison's own resolution: finite differences of a flat direction
-      // still pick up rounding noise from the rest of the loss.
-      const double zero = options.rtol * options.floor;
-      if (std::abs(a) <= zero && std::abs(num) <= zero) ++e.both_zero;
-      if (!(rel_err <= options.rtol)) ++e.failures;  // NaN fails too
-      if (rel_err > worst || std::isnan(rel_err)) {
-        worst = std::isnan(rel_err) ? HUGE_VAL : rel_err;
-        e.worst_row = i / p.cols();
-        e.worst_col = i % p.cols();
-        e.analytic = a;
-        e.numeric = num;
-        e.abs_error = abs_err;
-        e.rel_error = rel_err;
-      }
-    }
-    e.status = e.failures > 0             ? GradcheckEntry::Status::failed
-               : e.both_zero == e.checked ? GradcheckEntry::Status::inconclusive
-                                          : GradcheckEntry::Status::passed;
-    report.entries.push_back(std::move(e));
+    const Matrix<Scalar> analytic = np.parameter->grad();
+    report.entries.push_back(detail::check_matrix(np.name, loss, np.parameter->value(), analytic, options));
   }
   return report;
 }

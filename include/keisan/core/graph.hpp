@@ -25,13 +25,20 @@ class Var;
 template <class Scalar>
 struct Node;
 
+/// A node's forward rule: computes `node.out()` from the input values
+/// (`graph.input(node, k).value`) and the node's constants (`alpha`, `beta`, `ints`).
+template <class Scalar>
+using ForwardFn = void (*)(Graph<Scalar>& graph, Node<Scalar>& node);
+
 /// A node's backward rule: reads `node.grad()` (dL/d output) and adds dL/d input into every
-/// input that needs a gradient (`graph.node(node.inputs[k]).accumulate(...)`).
+/// input that needs a gradient (`graph.input(node, k).accumulate(...)`).
 template <class Scalar>
 using BackwardFn = void (*)(Graph<Scalar>& graph, Node<Scalar>& node);
 
-/// One recorded operation. Part of the op-writer API (see ops/*.hpp for examples): an op
-/// checks its shapes, calls `Graph::record`, writes the output into `out()` and returns the Var.
+/// One recorded operation. Part of the op-writer API (see ops/*.hpp, and the README's "Writing
+/// your own op"): an op checks its shapes and calls `Graph::record` with its forward and backward
+/// rules. Because a node keeps both rules and its constants, it can be re-run on its own, which
+/// is how `gradcheck_nodes` checks each backward rule in isolation.
 /// Buffers (`own_value`, `own_grad`, `aux`, `ints`) survive `Graph::clear()`, so a step with
 /// the same shapes as the previous one allocates nothing.
 template <class Scalar>
@@ -40,6 +47,7 @@ struct Node {
   static constexpr int max_inputs = 3;
 
   const char* op = "";                     ///< op name, for errors and reports
+  ForwardFn<Scalar> forward = nullptr;     ///< null for leaves (input, constant, param)
   BackwardFn<Scalar> backward = nullptr;   ///< null: nothing to propagate
   std::array<Index, max_inputs> inputs{};  ///< tape indices of the inputs
   int num_inputs = 0;
@@ -155,6 +163,7 @@ class Graph {
     Node<Scalar>& n = node(v.index());
     n.own_value = data;
     n.value = &n.own_value;
+    if (detect_anomaly_) check_forward(n);
     return v;
   }
 
@@ -169,11 +178,13 @@ class Graph {
   }
   VarType param(Parameter<Scalar>&&) = delete;
 
-  /// Appends an op node whose inputs are `in`. It gets a gradient (and `backward` is kept)
-  /// only if gradients are enabled and some input needs one. The caller fills `out()`.
-  VarType record(const char* op, std::initializer_list<VarType> in, BackwardFn<Scalar> rule) {
-    KEISAN_ASSERT(in.size() <= static_cast<std::size_t>(Node<Scalar>::max_inputs));
-    if (detect_anomaly_) check_pending();  // every node recorded so far is complete
+  /// Appends an op node whose inputs are `in` and runs `forward_rule` on it. It gets a gradient
+  /// (and keeps `backward_rule`) only if gradients are enabled and some input needs one. `setup(node)` runs
+  /// before the forward rule, to store the op's constants (`alpha`, `beta`, `ints`).
+  template <class Setup>
+  VarType record(const char* op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
+                 BackwardFn<Scalar> backward_rule, Setup&& setup) {
+    KEISAN_ASSERT(in.size() <= static_cast<std::size_t>(Node<Scalar>::max_inputs) && forward_rule != nullptr);
     bool needs = false;
     for (const VarType& v : in) {
       check_owned(op, v);
@@ -183,12 +194,22 @@ class Graph {
     Node<Scalar>& n = push(op);
     for (const VarType& v : in) n.inputs[n.num_inputs++] = v.index();
     n.value = &n.own_value;
+    n.forward = forward_rule;
     if (needs) {
-      n.backward = rule;
+      n.backward = backward_rule;
       n.grad_ = &n.own_grad;
       n.grad_live = &n.own_grad_live;
     }
+    setup(n);
+    forward_rule(*this, n);
+    if (detect_anomaly_) check_forward(n);
     return VarType(this, n.index);
+  }
+
+  /// record() for an op without constants.
+  VarType record(const char* op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
+                 BackwardFn<Scalar> backward_rule) {
+    return record(op, in, forward_rule, backward_rule, [](Node<Scalar>&) {});
   }
 
   /// Backpropagates from a 1x1 `loss`: every Parameter it depends on gets dL/dp added to its grad.
@@ -212,7 +233,6 @@ class Graph {
     if (!top.needs_grad())
       throw ValueError(std::string("keisan::backward: the value (op '") + top.op +
                        "') does not depend on any Parameter, or was recorded in a no-grad scope");
-    if (detect_anomaly_) check_pending();
     for (std::size_t i = 0; i < size_; ++i) nodes_[i]->own_grad_live = false;  // re-runnable
     top.accumulate(seed);
     for (Index i = y.index(); i >= 0; --i) {
@@ -225,12 +245,15 @@ class Graph {
   }
 
   /// Forgets every node (Vars become invalid) but keeps their buffers for the next pass.
-  void clear() noexcept { size_ = checked_ = 0; }
+  void clear() noexcept { size_ = 0; }
 
   /// Number of nodes recorded since the last clear().
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] Node<Scalar>& node(Index i) { return *nodes_[static_cast<std::size_t>(i)]; }
   [[nodiscard]] const Node<Scalar>& node(Index i) const { return *nodes_[static_cast<std::size_t>(i)]; }
+  /// The k-th input of `n` (for forward and backward rules).
+  [[nodiscard]] Node<Scalar>& input(const Node<Scalar>& n, int k) { return node(n.inputs[k]); }
+  [[nodiscard]] const Node<Scalar>& input(const Node<Scalar>& n, int k) const { return node(n.inputs[k]); }
 
   /// Whether new nodes record gradients (see NoGradScope).
   [[nodiscard]] bool grad_enabled() const noexcept { return grad_enabled_; }
@@ -249,6 +272,7 @@ class Graph {
     if (size_ == nodes_.size()) nodes_.push_back(std::make_unique<Node<Scalar>>());
     Node<Scalar>& n = *nodes_[size_];
     n.op = op;
+    n.forward = nullptr;
     n.backward = nullptr;
     n.num_inputs = 0;
     n.index = static_cast<Index>(size_);
@@ -266,6 +290,7 @@ class Graph {
     n.value = value;
     n.grad_ = grad;
     n.grad_live = live;
+    if (detect_anomaly_ && value != nullptr) check_forward(n);
     return VarType(this, n.index);
   }
 
@@ -289,14 +314,9 @@ class Graph {
   void check_forward(const Node<Scalar>& n) const {
     Index r = 0, c = 0;
     if (find_non_finite(*n.value, r, c))
-      throw NumericError("keisan: anomaly in the forward pass: " + describe_node(n) + " produced " +
-                         std::to_string((*n.value)(r, c)) + " at (" + std::to_string(r) + "," + std::to_string(c) +
-                         ")");
-  }
-
-  /// Checks the values of the nodes recorded since the last check.
-  void check_pending() {
-    for (; checked_ < size_; ++checked_) check_forward(*nodes_[checked_]);
+      throw NumericError("keisan: anomaly in the forward pass: " + describe_node(n) +
+                         (n.num_inputs == 0 ? " holds " : " produced ") + std::to_string((*n.value)(r, c)) + " at (" +
+                         std::to_string(r) + "," + std::to_string(c) + ")");
   }
 
   void check_backward(const Node<Scalar>& n) const {
@@ -322,7 +342,6 @@ class Graph {
   std::size_t size_ = 0;
   bool grad_enabled_ = true;
   bool detect_anomaly_ = false;
-  std::size_t checked_ = 0;  ///< nodes [0, checked_) passed the anomaly check
   MatrixType seed_;
   detail::GemmWorkspace<Scalar> gemm_workspace_;
 };
@@ -347,8 +366,8 @@ class NoGradScope {
   bool previous_;
 };
 
-/// While alive, the graph checks each op's output after it ran (the last one when backward
-/// starts) and each backward rule's contributions, and throws NumericError naming the first node
+/// While alive, the graph checks each leaf's data, each op's output right after its forward rule
+/// ran, and each backward rule's contributions, and throws NumericError naming the first node
 /// that produced a NaN or infinity: its op, tape index, input shapes, the element, and whether it
 /// was in the forward or the backward pass.
 /// @code

@@ -42,10 +42,11 @@ inline bool gunzip(const std::vector<std::uint8_t>& in, std::size_t max_out, std
 
 }  // namespace detail
 
-/// Reads an IDX file, gzip-compressed or not (detected from its first bytes), with the checks
-/// of parse_idx(). Memory use is bounded by what the compressed file can justify.
-[[nodiscard]] inline IdxArray read_idx_any(const std::string& path, int expected_ndims) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+/// Parses IDX bytes, gzip-compressed or not (detected from the first bytes), with the checks of
+/// parse_idx(); `path` names them in errors. Memory use is bounded by what the compressed size
+/// can justify.
+[[nodiscard]] inline IdxArray parse_idx_any(const std::vector<std::uint8_t>& bytes, const std::string& path,
+                                            int expected_ndims) {
   if (bytes.size() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
     return parse_idx(bytes.data(), bytes.size(), path, expected_ndims);
   // First the header alone, to learn how much data to expect.
@@ -62,6 +63,11 @@ inline bool gunzip(const std::vector<std::uint8_t>& in, std::size_t max_out, std
   if (!detail::gunzip(bytes, header + payload + 2, all, path))
     detail::idx_fail(path, "trailing garbage: the stream holds more than the header promises");
   return parse_idx(all.data(), all.size(), path, expected_ndims);
+}
+
+/// Reads an IDX file, gzip-compressed or not: see parse_idx_any().
+[[nodiscard]] inline IdxArray read_idx_any(const std::string& path, int expected_ndims) {
+  return parse_idx_any(read_file_bytes(path), path, expected_ndims);
 }
 
 }  // namespace keisan

@@ -28,15 +28,17 @@ void require_same_graph(const char* op, const Var<Scalar>& a, const Var<Scalar>&
     throw ValueError(std::string("keisan::") + op + ": operands belong to different graphs");
 }
 
-/// The shape two operands broadcast to (numpy rules in 2-D: each dimension equal, or 1).
+/// The size two dimensions broadcast to (numpy rules: equal, or 1 in one of them); -1 if none.
+constexpr Index broadcast_dim(Index x, Index y) noexcept {
+  return x == y || y == 1 ? x : x == 1 ? y : -1;
+}
+
+/// The shape two operands broadcast to. Throws ShapeError naming both shapes when they do not.
 template <class Scalar>
 void broadcast_shape(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, Index& rows, Index& cols) {
-  const auto fit = [](Index x, Index y, Index& out) {
-    if (x == y || y == 1) return out = x, true;
-    if (x == 1) return out = y, true;
-    return false;
-  };
-  if (!fit(a.rows(), b.rows(), rows) || !fit(a.cols(), b.cols(), cols))
+  rows = broadcast_dim(a.rows(), b.rows());
+  cols = broadcast_dim(a.cols(), b.cols());
+  if (rows < 0 || cols < 0)
     throw_shapes(op, "a", a, "b", b, "shapes do not broadcast (each dimension must be equal, or 1 in one operand)");
 }
 

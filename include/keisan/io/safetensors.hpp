@@ -119,32 +119,33 @@ struct SafetensorsInfo {
   std::map<std::string, std::string> metadata;
 };
 
-/// Loads `path` into `tensors`, which must match the file exactly: the same names, and shapes
+/// Parses the `size` bytes of a safetensors file at `bytes` into `tensors` (`path` names it in
+/// errors), which must match the file exactly: the same names, and shapes
 /// equal (a 1-D [n] tensor fits a 1 x n matrix). F32 and F64 data both load, converted to Scalar.
 /// Validates the header length, the JSON, every dtype, shape and byte range (inside the file,
 /// non-overlapping, size = product(shape) * dtype size) and throws FormatError naming the file
 /// and the problem; a model mismatch lists every missing, unexpected and mismatched tensor.
 /// Nothing is written into `tensors` unless the whole file is valid.
 template <class Scalar>
-SafetensorsInfo load_safetensors(const std::string& path, const std::vector<NamedMatrix<Scalar>>& tensors) {
+SafetensorsInfo parse_safetensors(const std::uint8_t* bytes, std::size_t size, const std::string& path,
+                                  const std::vector<NamedMatrix<Scalar>>& tensors) {
   using detail::st_fail;
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  if (bytes.size() < 8) st_fail(path, "too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
+  if (size < 8) st_fail(path, "too short for a safetensors file (" + std::to_string(size) + " bytes)");
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
   if (n > safetensors_max_header) st_fail(path, "header length " + std::to_string(n) + " exceeds the 100 MB limit");
-  if (n > bytes.size() - 8)
+  if (n > size - 8)
     st_fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" +
-                      std::to_string(bytes.size()) + " bytes)");
+                      std::to_string(size) + " bytes)");
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header = nlohmann::json::parse(bytes + 8, bytes + 8 + static_cast<std::ptrdiff_t>(n));
   } catch (const nlohmann::json::exception& e) {
     st_fail(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) st_fail(path, "header is not a JSON object");
-  const std::uint64_t data_size = bytes.size() - 8 - n;
-  const std::uint8_t* data = bytes.data() + 8 + n;
+  const std::uint64_t data_size = size - 8 - n;
+  const std::uint8_t* data = bytes + 8 + n;
 
   struct Entry {
     std::string name, dtype;
@@ -255,6 +256,13 @@ SafetensorsInfo load_safetensors(const std::string& path, const std::vector<Name
     }
   }
   return info;
+}
+
+/// Reads the safetensors file at `path` into `tensors`: see parse_safetensors().
+template <class Scalar>
+SafetensorsInfo load_safetensors(const std::string& path, const std::vector<NamedMatrix<Scalar>>& tensors) {
+  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+  return parse_safetensors(bytes.data(), bytes.size(), path, tensors);
 }
 
 /// load_safetensors() into the parameters' values (their gradients are zeroed).

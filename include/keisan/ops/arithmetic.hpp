@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
 #include <type_traits>
 
 #include "keisan/core/graph.hpp"
@@ -34,41 +35,46 @@ void accumulate_reduced(Node<Scalar>& in, const Expr& e) {
   }
 }
 
-/// Records a broadcasting binary op; `f(a, b)` maps two array expressions to the result.
+/// The forward rule `out = F{}(a, b)` of a broadcasting binary op, F mapping two arrays to one.
 template <class Scalar, class F>
-Var<Scalar> binary(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, BackwardFn<Scalar> backward, F f) {
+void binary_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& a = *g.input(n, 0).value;
+  const Matrix<Scalar>& b = *g.input(n, 1).value;
+  const Index rows = broadcast_dim(a.rows(), b.rows()), cols = broadcast_dim(a.cols(), b.cols());
+  Matrix<Scalar>& out = n.out();
+  out.resize(rows, cols);
+  if (a.rows() == rows && a.cols() == cols && b.rows() == rows && b.cols() == cols) {
+    out.array() = F{}(a.array(), b.array());
+  } else {
+    out.array() = F{}(expand(a, rows, cols), expand(b, rows, cols));
+  }
+}
+
+/// Records a broadcasting binary op after checking that the shapes broadcast.
+template <class Scalar, class F>
+Var<Scalar> binary(const char* op, const Var<Scalar>& a, const Var<Scalar>& b, BackwardFn<Scalar> backward) {
   require_same_graph(op, a, b);
   Index rows = 0, cols = 0;
   broadcast_shape(op, a, b, rows, cols);
-  Var<Scalar> y = a.graph().record(op, {a, b}, backward);
-  Matrix<Scalar>& out = y.node().out();
-  const Matrix<Scalar>& av = a.value();
-  const Matrix<Scalar>& bv = b.value();
-  out.resize(rows, cols);
-  if (av.rows() == rows && av.cols() == cols && bv.rows() == rows && bv.cols() == cols) {
-    out.array() = f(av.array(), bv.array());
-  } else {
-    out.array() = f(expand(av, rows, cols), expand(bv, rows, cols));
-  }
-  return y;
+  return a.graph().record(op, {a, b}, &binary_forward<Scalar, F>, backward);
 }
 
 template <class Scalar>
 void add_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  accumulate_reduced(g.node(n.inputs[0]), n.grad().array());
-  accumulate_reduced(g.node(n.inputs[1]), n.grad().array());
+  accumulate_reduced(g.input(n, 0), n.grad().array());
+  accumulate_reduced(g.input(n, 1), n.grad().array());
 }
 
 template <class Scalar>
 void sub_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  accumulate_reduced(g.node(n.inputs[0]), n.grad().array());
-  accumulate_reduced(g.node(n.inputs[1]), -n.grad().array());
+  accumulate_reduced(g.input(n, 0), n.grad().array());
+  accumulate_reduced(g.input(n, 1), -n.grad().array());
 }
 
 template <class Scalar>
 void mul_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& a = g.node(n.inputs[0]);
-  Node<Scalar>& b = g.node(n.inputs[1]);
+  Node<Scalar>& a = g.input(n, 0);
+  Node<Scalar>& b = g.input(n, 1);
   const Index r = n.value->rows(), c = n.value->cols();
   accumulate_reduced(a, n.grad().array() * expand(*b.value, r, c));
   accumulate_reduced(b, n.grad().array() * expand(*a.value, r, c));
@@ -76,8 +82,8 @@ void mul_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& a = g.node(n.inputs[0]);
-  Node<Scalar>& b = g.node(n.inputs[1]);
+  Node<Scalar>& a = g.input(n, 0);
+  Node<Scalar>& b = g.input(n, 1);
   const Index r = n.value->rows(), c = n.value->cols();
   // d(a/b)/da = 1/b; d(a/b)/db = -a/b^2 = -y/b
   accumulate_reduced(a, n.grad().array() / expand(*b.value, r, c));
@@ -85,14 +91,24 @@ void div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 }
 
 template <class Scalar>
+void scale_shift_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  n.out() = (n.alpha * g.input(n, 0).value->array() + n.beta).matrix();
+}
+
+template <class Scalar>
 void scale_shift_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  g.node(n.inputs[0]).accumulate(n.alpha * n.grad().array());
+  g.input(n, 0).accumulate(n.alpha * n.grad().array());
+}
+
+template <class Scalar>
+void scalar_div_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  n.out() = (n.alpha / g.input(n, 0).value->array()).matrix();
 }
 
 template <class Scalar>
 void scalar_div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& x = g.node(n.inputs[0]);
-  // d(c/x)/dx = -c/x^2 = -y/x
+  Node<Scalar>& x = g.input(n, 0);
+  // d(c/x)/dx = -c/x^2 = -y/x (the constant c is alpha)
   x.accumulate(-n.grad().array() * n.value->array() / x.value->array());
 }
 
@@ -102,47 +118,42 @@ void scalar_div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 /// (a 1xC row is added to every row). Throws ShapeError otherwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> add(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("add", a, b, &detail::add_backward<Scalar>, [](const auto& x, const auto& y) { return x + y; });
+  return detail::binary<Scalar, std::plus<>>("add", a, b, &detail::add_backward<Scalar>);
 }
 
 /// Elementwise a - b, broadcasting like add().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> sub(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("sub", a, b, &detail::sub_backward<Scalar>, [](const auto& x, const auto& y) { return x - y; });
+  return detail::binary<Scalar, std::minus<>>("sub", a, b, &detail::sub_backward<Scalar>);
 }
 
 /// Elementwise (Hadamard) a * b, broadcasting like add(). For the matrix product see matmul().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> mul(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("mul", a, b, &detail::mul_backward<Scalar>, [](const auto& x, const auto& y) { return x * y; });
+  return detail::binary<Scalar, std::multiplies<>>("mul", a, b, &detail::mul_backward<Scalar>);
 }
 
 /// Elementwise a / b, broadcasting like add().
 template <class Scalar>
 [[nodiscard]] Var<Scalar> div(const Var<Scalar>& a, const Var<Scalar>& b) {
-  return detail::binary("div", a, b, &detail::div_backward<Scalar>, [](const auto& x, const auto& y) { return x / y; });
+  return detail::binary<Scalar, std::divides<>>("div", a, b, &detail::div_backward<Scalar>);
 }
 
 /// alpha * x + beta, elementwise: the one op behind x + c, c - x, x * c, x / c and -x.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> scale_shift(const Var<Scalar>& x, Scalar alpha, Scalar beta) {
-  Var<Scalar> y = x.graph().record("scale_shift", {x}, &detail::scale_shift_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  n.alpha = alpha;
-  n.beta = beta;
-  n.out().resize(x.rows(), x.cols());
-  n.out().array() = alpha * x.value().array() + beta;
-  return y;
+  return x.graph().record("scale_shift", {x}, &detail::scale_shift_forward<Scalar>,
+                          &detail::scale_shift_backward<Scalar>, [&](Node<Scalar>& n) {
+                            n.alpha = alpha;
+                            n.beta = beta;
+                          });
 }
 
 /// c / x, elementwise.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> scalar_div(Scalar c, const Var<Scalar>& x) {
-  Var<Scalar> y = x.graph().record("scalar_div", {x}, &detail::scalar_div_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  n.out().resize(x.rows(), x.cols());
-  n.out().array() = c / x.value().array();
-  return y;
+  return x.graph().record("scalar_div", {x}, &detail::scalar_div_forward<Scalar>, &detail::scalar_div_backward<Scalar>,
+                          [&](Node<Scalar>& n) { n.alpha = c; });
 }
 
 template <class Scalar>

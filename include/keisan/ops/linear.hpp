@@ -9,19 +9,33 @@ namespace keisan {
 namespace detail {
 
 template <class Scalar>
+void matmul_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  gemm(n.out(), *g.input(n, 0).value, *g.input(n, 1).value, false, g.gemm_workspace());
+}
+
+template <class Scalar>
 void matmul_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& a = g.node(n.inputs[0]);
-  Node<Scalar>& b = g.node(n.inputs[1]);
+  Node<Scalar>& a = g.input(n, 0);
+  Node<Scalar>& b = g.input(n, 1);
   auto& ws = g.gemm_workspace();
   if (a.needs_grad()) a.accumulate_product(n.grad(), b.value->transpose(), ws);
   if (b.needs_grad()) b.accumulate_product(a.value->transpose(), n.grad(), ws);
 }
 
 template <class Scalar>
+void affine_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& w = *g.input(n, 1).value;
+  Matrix<Scalar>& out = n.out();
+  out.resize(g.input(n, 0).value->rows(), w.cols());
+  out.rowwise() = g.input(n, 2).value->row(0);
+  gemm(out, *g.input(n, 0).value, w, true, g.gemm_workspace());
+}
+
+template <class Scalar>
 void affine_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& x = g.node(n.inputs[0]);
-  Node<Scalar>& w = g.node(n.inputs[1]);
-  Node<Scalar>& b = g.node(n.inputs[2]);
+  Node<Scalar>& x = g.input(n, 0);
+  Node<Scalar>& w = g.input(n, 1);
+  Node<Scalar>& b = g.input(n, 2);
   auto& ws = g.gemm_workspace();
   if (w.needs_grad()) w.accumulate_product(x.value->transpose(), n.grad(), ws);
   if (b.needs_grad()) b.accumulate(n.grad().colwise().sum());
@@ -36,9 +50,7 @@ template <class Scalar>
 [[nodiscard]] Var<Scalar> matmul(const Var<Scalar>& a, const Var<Scalar>& b) {
   detail::require_same_graph("matmul", a, b);
   if (a.cols() != b.rows()) detail::throw_shapes("matmul", "a", a, "b", b, "a.cols must equal b.rows");
-  Var<Scalar> y = a.graph().record("matmul", {a, b}, &detail::matmul_backward<Scalar>);
-  detail::gemm(y.node().out(), a.value(), b.value(), false, a.graph().gemm_workspace());
-  return y;
+  return a.graph().record("matmul", {a, b}, &detail::matmul_forward<Scalar>, &detail::matmul_backward<Scalar>);
 }
 
 /// Affine map x * W + b, fused: one GEMM accumulating onto the broadcast bias.
@@ -49,12 +61,7 @@ template <class Scalar>
   detail::require_same_graph("affine", x, b);
   if (x.cols() != w.rows()) detail::throw_shapes("affine", "x", x, "W", w, "x.cols must equal W.rows");
   if (b.rows() != 1 || b.cols() != w.cols()) detail::throw_shapes("affine", "W", w, "b", b, "b must be 1 x W.cols");
-  Var<Scalar> y = x.graph().record("affine", {x, w, b}, &detail::affine_backward<Scalar>);
-  Matrix<Scalar>& out = y.node().out();
-  out.resize(x.rows(), w.cols());
-  out.rowwise() = b.value().row(0);
-  detail::gemm(out, x.value(), w.value(), true, x.graph().gemm_workspace());
-  return y;
+  return x.graph().record("affine", {x, w, b}, &detail::affine_forward<Scalar>, &detail::affine_backward<Scalar>);
 }
 
 /// affine() with the weights taken straight from Parameters (recorded as leaves of x's graph).

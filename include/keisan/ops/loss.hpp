@@ -35,9 +35,58 @@ void check_labels(const char* op, const Var<Scalar>& x, const std::vector<int>& 
                        std::to_string(i) + " is out of range for " + std::to_string(x.cols()) + " classes");
 }
 
+/// Losses are 1x1: the mean over the batch.
+template <class Scalar>
+void set_loss(Node<Scalar>& n, Scalar total, Index count) {
+  n.out().resize(1, 1);
+  n.out()(0, 0) = total / static_cast<Scalar>(count);
+}
+
+template <class Scalar>
+void softmax_ce_labels_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  shifted_exp(x, n.aux);  // aux keeps p = softmax(x) for backward
+  Scalar total = 0;
+  for (Index i = 0; i < x.rows(); ++i) {
+    const Scalar sum = n.aux.row(i).sum();
+    // -log p_label = log(sum) - (x_label - max)
+    total += std::log(sum) - (x(i, n.ints[static_cast<std::size_t>(i)]) - x.row(i).maxCoeff());
+    n.aux.row(i) *= Scalar(1) / sum;
+  }
+  set_loss(n, total, x.rows());
+}
+
+template <class Scalar>
+void softmax_ce_targets_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  n.aux.resize(x.rows(), x.cols());  // aux keeps log p for backward
+  for (Index i = 0; i < x.rows(); ++i) log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
+  set_loss(n, -(g.input(n, 1).value->array() * n.aux.array()).sum(), x.rows());
+}
+
+template <class Scalar>
+void cross_entropy_labels_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& p = *g.input(n, 0).value;
+  Scalar total = 0;
+  for (Index i = 0; i < p.rows(); ++i) total -= std::log(p(i, n.ints[static_cast<std::size_t>(i)]) + log_delta<Scalar>);
+  set_loss(n, total, p.rows());
+}
+
+template <class Scalar>
+void cross_entropy_targets_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& p = *g.input(n, 0).value;
+  set_loss(n, -(g.input(n, 1).value->array() * (p.array() + log_delta<Scalar>).log()).sum(), p.rows());
+}
+
+template <class Scalar>
+void mse_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& p = *g.input(n, 0).value;
+  set_loss(n, (p - *g.input(n, 1).value).squaredNorm(), p.size());
+}
+
 template <class Scalar>
 void softmax_ce_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& x = g.node(n.inputs[0]);
+  Node<Scalar>& x = g.input(n, 0);
   const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
   x.accumulate(scale * n.aux.array());  // aux holds the probabilities p
   for (std::size_t i = 0; i < n.ints.size(); ++i) x.grad_mut()(static_cast<Index>(i), n.ints[i]) -= scale;
@@ -45,8 +94,8 @@ void softmax_ce_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void softmax_ce_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& x = g.node(n.inputs[0]);
-  Node<Scalar>& t = g.node(n.inputs[1]);
+  Node<Scalar>& x = g.input(n, 0);
+  Node<Scalar>& t = g.input(n, 1);
   const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
   const auto logp = n.aux.array();  // aux holds log p
   const auto tv = t.value->array();
@@ -57,7 +106,7 @@ void softmax_ce_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void cross_entropy_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& p = g.node(n.inputs[0]);
+  Node<Scalar>& p = g.input(n, 0);
   const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.value->rows());
   p.accumulate(Matrix<Scalar>::Zero(p.value->rows(), p.value->cols()));
   for (std::size_t i = 0; i < n.ints.size(); ++i) {
@@ -68,8 +117,8 @@ void cross_entropy_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void cross_entropy_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& p = g.node(n.inputs[0]);
-  Node<Scalar>& t = g.node(n.inputs[1]);
+  Node<Scalar>& p = g.input(n, 0);
+  Node<Scalar>& t = g.input(n, 1);
   const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.value->rows());
   const auto pd = p.value->array() + log_delta<Scalar>;
   if (p.needs_grad()) p.accumulate(-scale * t.value->array() / pd);
@@ -78,19 +127,12 @@ void cross_entropy_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void mse_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& p = g.node(n.inputs[0]);
-  Node<Scalar>& t = g.node(n.inputs[1]);
+  Node<Scalar>& p = g.input(n, 0);
+  Node<Scalar>& t = g.input(n, 1);
   const Scalar scale = Scalar(2) * n.grad()(0, 0) / static_cast<Scalar>(p.value->size());
   const auto diff = p.value->array() - t.value->array();
   if (p.needs_grad()) p.accumulate(scale * diff);
   if (t.needs_grad()) t.accumulate(-scale * diff);
-}
-
-template <class Scalar>
-Var<Scalar> record_loss(const char* op, std::initializer_list<Var<Scalar>> in, BackwardFn<Scalar> bw) {
-  Var<Scalar> y = in.begin()->graph().record(op, in, bw);
-  y.node().out().resize(1, 1);
-  return y;
 }
 
 }  // namespace detail
@@ -103,20 +145,9 @@ template <class Scalar>
 [[nodiscard]] Var<Scalar> softmax_cross_entropy(const Var<Scalar>& logits, const std::vector<int>& labels) {
   constexpr const char* op = "softmax_cross_entropy";
   detail::check_labels(op, logits, labels);
-  Var<Scalar> y = detail::record_loss(op, {logits}, &detail::softmax_ce_labels_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  n.ints.assign(labels.begin(), labels.end());
-  const Matrix<Scalar>& x = logits.value();
-  detail::shifted_exp(x, n.aux);  // aux keeps p = softmax(x) for backward
-  Scalar total = 0;
-  for (Index i = 0; i < x.rows(); ++i) {
-    const Scalar sum = n.aux.row(i).sum();
-    // -log p_label = log(sum) - (x_label - max)
-    total += std::log(sum) - (x(i, labels[static_cast<std::size_t>(i)]) - x.row(i).maxCoeff());
-    n.aux.row(i) *= Scalar(1) / sum;
-  }
-  n.out()(0, 0) = total / static_cast<Scalar>(x.rows());
-  return y;
+  return logits.graph().record(op, {logits}, &detail::softmax_ce_labels_forward<Scalar>,
+                               &detail::softmax_ce_labels_backward<Scalar>,
+                               [&](Node<Scalar>& n) { n.ints.assign(labels.begin(), labels.end()); });
 }
 
 /// Mean cross-entropy of softmax(logits) against target rows (one-hot or probabilities):
@@ -129,13 +160,8 @@ template <class Scalar>
     detail::throw_shapes(op, "logits", logits, "targets", targets, "shapes must be equal");
   detail::require_batch(op, logits);
   detail::require_classes(op, logits);
-  Var<Scalar> y = detail::record_loss(op, {logits, targets}, &detail::softmax_ce_targets_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  const Matrix<Scalar>& x = logits.value();
-  n.aux.resize(x.rows(), x.cols());
-  for (Index i = 0; i < x.rows(); ++i) detail::log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
-  n.out()(0, 0) = -(targets.value().array() * n.aux.array()).sum() / static_cast<Scalar>(x.rows());
-  return y;
+  return logits.graph().record(op, {logits, targets}, &detail::softmax_ce_targets_forward<Scalar>,
+                               &detail::softmax_ce_targets_backward<Scalar>);
 }
 
 /// Mean cross-entropy of probabilities against class indices: -1/N sum_i log(p_i[labels_i] + 1e-7).
@@ -145,15 +171,9 @@ template <class Scalar>
 [[nodiscard]] Var<Scalar> cross_entropy(const Var<Scalar>& probs, const std::vector<int>& labels) {
   constexpr const char* op = "cross_entropy";
   detail::check_labels(op, probs, labels);
-  Var<Scalar> y = detail::record_loss(op, {probs}, &detail::cross_entropy_labels_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  n.ints.assign(labels.begin(), labels.end());
-  const Matrix<Scalar>& p = probs.value();
-  Scalar total = 0;
-  for (Index i = 0; i < p.rows(); ++i)
-    total -= std::log(p(i, labels[static_cast<std::size_t>(i)]) + detail::log_delta<Scalar>);
-  n.out()(0, 0) = total / static_cast<Scalar>(p.rows());
-  return y;
+  return probs.graph().record(op, {probs}, &detail::cross_entropy_labels_forward<Scalar>,
+                              &detail::cross_entropy_labels_backward<Scalar>,
+                              [&](Node<Scalar>& n) { n.ints.assign(labels.begin(), labels.end()); });
 }
 
 /// Mean cross-entropy of probabilities against target rows: -1/N sum t * log(p + 1e-7). Both N x C.
@@ -164,10 +184,8 @@ template <class Scalar>
   if (probs.rows() != targets.rows() || probs.cols() != targets.cols())
     detail::throw_shapes(op, "probs", probs, "targets", targets, "shapes must be equal");
   detail::require_batch(op, probs);
-  Var<Scalar> y = detail::record_loss(op, {probs, targets}, &detail::cross_entropy_targets_backward<Scalar>);
-  y.node().out()(0, 0) = -(targets.value().array() * (probs.value().array() + detail::log_delta<Scalar>).log()).sum() /
-                         static_cast<Scalar>(probs.rows());
-  return y;
+  return probs.graph().record(op, {probs, targets}, &detail::cross_entropy_targets_forward<Scalar>,
+                              &detail::cross_entropy_targets_backward<Scalar>);
 }
 
 /// Mean squared error over all elements: mean((pred - target)^2). Same shapes.
@@ -179,9 +197,7 @@ template <class Scalar>
     detail::throw_shapes(op, "pred", pred, "target", target, "shapes must be equal");
   if (pred.value().size() == 0)
     throw ShapeError("keisan::mse: the input is empty (" + shape_string(pred.value()) + ")");
-  Var<Scalar> y = detail::record_loss(op, {pred, target}, &detail::mse_backward<Scalar>);
-  y.node().out()(0, 0) = (pred.value() - target.value()).squaredNorm() / static_cast<Scalar>(pred.value().size());
-  return y;
+  return pred.graph().record(op, {pred, target}, &detail::mse_forward<Scalar>, &detail::mse_backward<Scalar>);
 }
 
 }  // namespace keisan

@@ -8,19 +8,21 @@ namespace keisan {
 namespace detail {
 
 template <class Scalar>
+void sum_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  n.out().resize(1, 1);
+  n.out()(0, 0) = g.input(n, 0).value->sum() * n.alpha;
+}
+
+template <class Scalar>
 void sum_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  Node<Scalar>& x = g.node(n.inputs[0]);
+  Node<Scalar>& x = g.input(n, 0);
   x.accumulate(Matrix<Scalar>::Constant(x.value->rows(), x.value->cols(), n.grad()(0, 0) * n.alpha));
 }
 
 template <class Scalar>
 Var<Scalar> scaled_sum(const char* op, const Var<Scalar>& x, Scalar scale) {
-  Var<Scalar> y = x.graph().record(op, {x}, &sum_backward<Scalar>);
-  Node<Scalar>& n = y.node();
-  n.alpha = scale;
-  n.out().resize(1, 1);
-  n.out()(0, 0) = x.value().sum() * scale;
-  return y;
+  return x.graph().record(op, {x}, &sum_forward<Scalar>, &sum_backward<Scalar>,
+                          [scale](Node<Scalar>& n) { n.alpha = scale; });
 }
 
 }  // namespace detail

@@ -37,18 +37,32 @@ void shifted_exp(const Matrix<Scalar>& x, Matrix<Scalar>& out) {
 }
 
 template <class Scalar>
+void softmax_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  Matrix<Scalar>& out = n.out();
+  shifted_exp(*g.input(n, 0).value, out);
+  for (Index i = 0; i < out.rows(); ++i) out.row(i) /= out.row(i).sum();
+}
+
+template <class Scalar>
+void log_softmax_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  n.out().resize(x.rows(), x.cols());
+  for (Index i = 0; i < x.rows(); ++i) log_softmax_row<Scalar>(x.row(i), n.out().row(i));
+}
+
+template <class Scalar>
 void softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const auto y = n.value->array();
   const auto dy = n.grad().array();
   n.aux = (dy * y).rowwise().sum();  // s_i = <dy_i, y_i>
-  g.node(n.inputs[0]).accumulate(y * (dy.colwise() - n.aux.col(0).array()));
+  g.input(n, 0).accumulate(y * (dy.colwise() - n.aux.col(0).array()));
 }
 
 template <class Scalar>
 void log_softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const auto dy = n.grad().array();
   n.aux = dy.rowwise().sum();
-  g.node(n.inputs[0]).accumulate(dy - n.value->array().exp().colwise() * n.aux.col(0).array());
+  g.input(n, 0).accumulate(dy - n.value->array().exp().colwise() * n.aux.col(0).array());
 }
 
 }  // namespace detail
@@ -57,24 +71,15 @@ void log_softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 template <class Scalar>
 [[nodiscard]] Var<Scalar> softmax(const Var<Scalar>& x) {
   detail::require_classes("softmax", x);
-  Var<Scalar> y = x.graph().record("softmax", {x}, &detail::softmax_backward<Scalar>);
-  Matrix<Scalar>& out = y.node().out();
-  const Matrix<Scalar>& xv = x.value();
-  detail::shifted_exp(xv, out);
-  for (Index i = 0; i < xv.rows(); ++i) out.row(i) /= out.row(i).sum();
-  return y;
+  return x.graph().record("softmax", {x}, &detail::softmax_forward<Scalar>, &detail::softmax_backward<Scalar>);
 }
 
 /// Row-wise log-softmax, computed as x - max - log(sum(exp(x - max))). Input N x C, C >= 1.
 template <class Scalar>
 [[nodiscard]] Var<Scalar> log_softmax(const Var<Scalar>& x) {
   detail::require_classes("log_softmax", x);
-  Var<Scalar> y = x.graph().record("log_softmax", {x}, &detail::log_softmax_backward<Scalar>);
-  Matrix<Scalar>& out = y.node().out();
-  const Matrix<Scalar>& xv = x.value();
-  out.resize(xv.rows(), xv.cols());
-  for (Index i = 0; i < xv.rows(); ++i) detail::log_softmax_row<Scalar>(xv.row(i), out.row(i));
-  return y;
+  return x.graph().record("log_softmax", {x}, &detail::log_softmax_forward<Scalar>,
+                          &detail::log_softmax_backward<Scalar>);
 }
 
 }  // namespace keisan
