@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# keisan: THE test command. Installs what is missing, then builds and runs the whole suite twice:
-# in the `dev` preset (Debug, -Werror, every header compiled alone) and under `asan`
-# (AddressSanitizer + UndefinedBehaviorSanitizer, -fno-sanitize-recover=all).
-# Usage: scripts/test.sh [preset...]     (default: dev asan)
+# keisan: THE test command. Installs what is missing, then runs every step:
+#   dev   Debug build with -Werror, every header compiled alone, examples, benchmarks; all tests
+#         (unit, examples end to end, the tutorial and its rendered graphs, packaging)
+#   lint  clang-format --dry-run -Werror and clang-tidy (scripts/lint.sh)
+#   asan  the library and unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   fuzz  the libFuzzer targets, KEISAN_FUZZ_SECONDS (default 20) each (scripts/fuzz.sh)
+# Usage: scripts/test.sh [step...]     (default: dev lint asan fuzz)
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}"
+keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}" "${KEISAN_CHECK_PACKAGES[@]}" "${KEISAN_FUZZ_PACKAGES[@]}"
 
-presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(dev asan)
-for preset in "${presets[@]}"; do
-  echo "==> keisan: $preset"
-  cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset"
-  ctest --preset "$preset"
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(dev lint asan fuzz)
+for step in "${steps[@]}"; do
+  case "$step" in
+    dev | asan | release)
+      echo "==> keisan: $step"
+      cmake --preset "$step" >/dev/null
+      cmake --build --preset "$step"
+      ctest --preset "$step"
+      ;;
+    lint) scripts/lint.sh ;;
+    fuzz) scripts/fuzz.sh "${KEISAN_FUZZ_SECONDS:-20}" ;;
+    *)
+      echo "scripts/test.sh: unknown step '$step' (steps: dev lint asan fuzz release)" >&2
+      exit 2
+      ;;
+  esac
 done
-echo "==> keisan: all tests passed (${presets[*]})"
+echo "==> keisan: all passed (${steps[*]})"

@@ -24,24 +24,26 @@ template <class Scalar>
   for (std::size_t i = 0; i < g.size(); ++i) {
     const Node<Scalar>& n = g.node(static_cast<Index>(i));
     const bool leaf = n.num_inputs == 0;
-    std::string label = shape_string(*n.value);
-    if (leaf) label = std::string(n.op) + "\\n" + label;
+    std::string label = leaf ? std::string(n.op).append("\\n") : std::string();
+    label += shape_string(*n.value);
     if (options.norms) {
       std::snprintf(buf, sizeof buf, "\\n|v|=%.3g", static_cast<double>(n.value->norm()));
       label += buf;
       if (n.needs_grad() && *n.grad_live) {
-        std::snprintf(buf, sizeof buf, "\\n|g|=%.3g", static_cast<double>(n.grad_->norm()));
+        std::snprintf(buf, sizeof buf, "\\n|g|=%.3g", static_cast<double>(n.grad_ptr->norm()));
         label += buf;
       }
     }
     const std::string id = std::to_string(i);
-    out += "  v" + id + " [shape=circle, label=\"" + label + "\"" + (n.needs_grad() ? "" : ", style=dashed") + "];\n";
+    out.append("  v").append(id).append(" [shape=circle, label=\"").append(label).append("\"");
+    out.append(n.needs_grad() ? "" : ", style=dashed").append("];\n");
     if (leaf) continue;
-    out += "  f" + id + " [shape=box, label=\"" + std::string(n.op) + "\"];\n";
-    for (int k = 0; k < n.num_inputs; ++k) out += "  v" + std::to_string(n.inputs[k]) + " -> f" + id + ";\n";
-    out += "  f" + id + " -> v" + id + ";\n";
+    out.append("  f").append(id).append(" [shape=box, label=\"").append(n.op).append("\"];\n");
+    for (int k = 0; k < n.num_inputs; ++k)
+      out.append("  v").append(std::to_string(n.inputs[k])).append(" -> f").append(id).append(";\n");
+    out.append("  f").append(id).append(" -> v").append(id).append(";\n");
   }
-  return out + "}\n";
+  return out.append("}\n");
 }
 
 }  // namespace keisan

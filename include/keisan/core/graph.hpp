@@ -54,8 +54,8 @@ struct Node {
   Index index = 0;  ///< this node's position on the tape
 
   const MatrixType* value = nullptr;  ///< the value: own_value, a Parameter's, or user data
-  MatrixType* grad_ = nullptr;        ///< where dL/d(value) accumulates; null: not needed
-  bool* grad_live = nullptr;          ///< false: *grad_ is stale and the next write assigns
+  MatrixType* grad_ptr = nullptr;     ///< where dL/d(value) accumulates; null: not needed
+  bool* grad_live = nullptr;          ///< false: *grad_ptr is stale and the next write assigns
 
   MatrixType own_value;   ///< output buffer of an op
   MatrixType own_grad;    ///< gradient buffer of an op
@@ -66,23 +66,23 @@ struct Node {
   bool own_grad_live = false;
 
   /// Whether backward needs dL/d(this value).
-  [[nodiscard]] bool needs_grad() const noexcept { return grad_ != nullptr; }
+  [[nodiscard]] bool needs_grad() const noexcept { return grad_ptr != nullptr; }
 
   /// The output buffer an op writes its forward result into.
   [[nodiscard]] MatrixType& out() noexcept { return own_value; }
 
   /// dL/d(this value), valid inside this node's backward rule.
-  [[nodiscard]] const MatrixType& grad() const noexcept { return *grad_; }
+  [[nodiscard]] const MatrixType& grad() const noexcept { return *grad_ptr; }
 
   /// Adds `e` into dL/d(this value); the first contribution after a reset assigns instead.
   template <class Expr>
   void accumulate(const Expr& e) {
     if (!*grad_live) {
-      grad_->resize(e.rows(), e.cols());
-      grad_->array() = e.array();
+      grad_ptr->resize(e.rows(), e.cols());
+      grad_ptr->array() = e.array();
       *grad_live = true;
     } else {
-      grad_->array() += e.array();
+      grad_ptr->array() += e.array();
     }
   }
 
@@ -90,12 +90,12 @@ struct Node {
   /// temporary, packing blocks from the graph's workspace.
   template <class A, class B>
   void accumulate_product(const A& a, const B& b, detail::GemmWorkspace<Scalar>& ws) {
-    detail::gemm(*grad_, a, b, *grad_live, ws);
+    detail::gemm(*grad_ptr, a, b, *grad_live, ws);
     *grad_live = true;
   }
 
   /// Writable gradient after at least one accumulate (for sparse fix-ups such as -1 at a label).
-  [[nodiscard]] MatrixType& grad_mut() noexcept { return *grad_; }
+  [[nodiscard]] MatrixType& grad_mut() noexcept { return *grad_ptr; }
 };
 
 /// Handle to a value recorded on a Graph. Cheap to copy; valid until the graph's `clear()`.
@@ -197,7 +197,7 @@ class Graph {
     n.forward = forward_rule;
     if (needs) {
       n.backward = backward_rule;
-      n.grad_ = &n.own_grad;
+      n.grad_ptr = &n.own_grad;
       n.grad_live = &n.own_grad_live;
     }
     setup(n);
@@ -277,7 +277,7 @@ class Graph {
     n.num_inputs = 0;
     n.index = static_cast<Index>(size_);
     n.value = nullptr;
-    n.grad_ = nullptr;
+    n.grad_ptr = nullptr;
     n.grad_live = nullptr;
     n.own_grad_live = false;
     n.alpha = n.beta = Scalar(0);
@@ -288,7 +288,7 @@ class Graph {
   VarType leaf(const char* op, const MatrixType* value, MatrixType* grad, bool* live) {
     Node<Scalar>& n = push(op);
     n.value = value;
-    n.grad_ = grad;
+    n.grad_ptr = grad;
     n.grad_live = live;
     if (detect_anomaly_ && value != nullptr) check_forward(n);
     return VarType(this, n.index);
@@ -323,11 +323,11 @@ class Graph {
     for (int k = 0; k < n.num_inputs; ++k) {
       const Node<Scalar>& in = node(n.inputs[k]);
       Index r = 0, c = 0;
-      if (in.needs_grad() && *in.grad_live && find_non_finite(*in.grad_, r, c))
+      if (in.needs_grad() && *in.grad_live && find_non_finite(*in.grad_ptr, r, c))
         throw NumericError("keisan: anomaly in the backward pass: " + describe_node(n) + " gave input " +
                            std::to_string(k) + " (node " + std::to_string(in.index) + " '" + in.op +
-                           "') a gradient of " + std::to_string((*in.grad_)(r, c)) + " at (" + std::to_string(r) + "," +
-                           std::to_string(c) + ")");
+                           "') a gradient of " + std::to_string((*in.grad_ptr)(r, c)) + " at (" + std::to_string(r) +
+                           "," + std::to_string(c) + ")");
     }
   }
 
@@ -409,10 +409,10 @@ const Matrix<Scalar>& Var<Scalar>::grad() const {
     throw ValueError(std::string("keisan::Var::grad: the value (op '") + n.op +
                      "') has no gradient: it is data, or was recorded in a no-grad scope");
   if (!*n.grad_live) {
-    n.grad_->setZero(n.value->rows(), n.value->cols());
+    n.grad_ptr->setZero(n.value->rows(), n.value->cols());
     *n.grad_live = true;
   }
-  return *n.grad_;
+  return *n.grad_ptr;
 }
 
 }  // namespace keisan

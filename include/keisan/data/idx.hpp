@@ -47,7 +47,7 @@ inline std::size_t idx_payload_size(const std::uint8_t* bytes, std::size_t size,
   dims.clear();
   std::size_t total = 1;
   for (int d = 0; d < ndims; ++d) {
-    const std::uint8_t* p = bytes + 4 + 4 * d;
+    const std::uint8_t* p = bytes + 4 + 4 * static_cast<std::size_t>(d);
     const std::size_t dim = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
     dims.push_back(dim);
     total = (dim != 0 && total > SIZE_MAX / dim) ? SIZE_MAX : total * dim;

@@ -23,7 +23,8 @@ namespace detail {
 
 /// `dir/stem`, or `dir/stem.gz` if only that exists. Throws FormatError when neither does.
 inline std::string find_mnist_file(const std::string& dir, const std::string& stem) {
-  for (const std::string& path : {dir + "/" + stem, dir + "/" + stem + ".gz"})
+  const std::string raw = std::string(dir).append("/").append(stem);
+  for (const std::string& path : {raw, raw + ".gz"})
     if (std::ifstream(path, std::ios::binary)) return path;
   throw FormatError("keisan: " + dir + ": no " + stem + " (nor " + stem + ".gz) in this directory");
 }

@@ -50,7 +50,7 @@ class LentBlocking : public Eigen::internal::gemm_blocking_space<Eigen::RowMajor
   LentBlocking& operator=(const LentBlocking&) = delete;
 
   // Called by Eigen's parallel GEMM (OpenMP): blocking sizes change with the thread count.
-  void initParallel(Index rows, Index cols, Index depth, Index threads) {
+  void initParallel(Index rows, Index cols, Index depth, Index threads) {  // NOLINT(readability-identifier-naming)
     this->m_blockA = this->m_blockB = nullptr;
     Base::initParallel(rows, cols, depth, threads);
     lend();

@@ -135,8 +135,8 @@ SafetensorsInfo parse_safetensors(const std::uint8_t* bytes, std::size_t size, c
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
   if (n > safetensors_max_header) st_fail(path, "header length " + std::to_string(n) + " exceeds the 100 MB limit");
   if (n > size - 8)
-    st_fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" +
-                      std::to_string(size) + " bytes)");
+    st_fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size) +
+                      " bytes)");
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(bytes + 8, bytes + 8 + static_cast<std::ptrdiff_t>(n));
@@ -198,6 +198,7 @@ SafetensorsInfo parse_safetensors(const std::uint8_t* bytes, std::size_t size, c
     entries.push_back(std::move(e));
   }
   std::vector<const Entry*> by_offset;
+  by_offset.reserve(entries.size());
   for (const auto& e : entries) by_offset.push_back(&e);
   std::sort(by_offset.begin(), by_offset.end(), [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
   for (std::size_t i = 1; i < by_offset.size(); ++i)
