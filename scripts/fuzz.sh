@@ -18,7 +18,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(idx safetensors)
 for t in "${targets[@]}"; do
   if [ ! -d "tests/fuzz/corpus/$t" ]; then
-    echo "scripts/fuzz.sh: unknown target '$t' (targets: $(ls tests/fuzz/corpus | tr '\n' ' '))" >&2
+    echo "scripts/fuzz.sh: unknown target '$t' (targets: $(ls tests/fuzz/corpus | xargs))" >&2
     exit 2
   fi
 done

@@ -9,11 +9,20 @@
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/deps.sh
-keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}" "${KEISAN_CHECK_PACKAGES[@]}" "${KEISAN_FUZZ_PACKAGES[@]}"
-
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(dev lint asan fuzz)
+for step in "${steps[@]}"; do
+  case "$step" in
+    dev | lint | asan | fuzz | release) ;;
+    *)
+      echo "scripts/test.sh: unknown step '$step' (steps: dev lint asan fuzz release)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+. scripts/deps.sh
+keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}" "${KEISAN_CHECK_PACKAGES[@]}" "${KEISAN_FUZZ_PACKAGES[@]}"
 for step in "${steps[@]}"; do
   case "$step" in
     dev | asan | release)
@@ -24,10 +33,6 @@ for step in "${steps[@]}"; do
       ;;
     lint) scripts/lint.sh ;;
     fuzz) scripts/fuzz.sh "${KEISAN_FUZZ_SECONDS:-20}" ;;
-    *)
-      echo "scripts/test.sh: unknown step '$step' (steps: dev lint asan fuzz release)" >&2
-      exit 2
-      ;;
   esac
 done
 echo "==> keisan: all passed (${steps[*]})"

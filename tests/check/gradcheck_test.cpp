@@ -83,7 +83,8 @@ TEST_CASE("gradcheck: refuses float unless allowed, then warns", "[check]") {
   Parameter<float> p(random_matrix<float>(2, 2, 87));
   auto build = [&](Graph<float>& g) { return keisan::sum(keisan::square(g.param(p))); };
   const ParameterList<float> params{{"p", &p}};
-  REQUIRE_THROWS_WITH(keisan::gradcheck<float>(build, params), Catch::Contains("refusing to check in float"));
+  REQUIRE_THROWS_WITH(keisan::gradcheck<float>(build, params),
+                      Catch::StartsWith("keisan::gradcheck: refusing to check in float"));
   keisan::GradcheckOptions loose;
   loose.allow_float = true;
   loose.eps = 1e-2;

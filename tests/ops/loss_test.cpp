@@ -111,4 +111,6 @@ TEST_CASE("losses: wrong label counts, out-of-range labels and shapes throw", "[
   REQUIRE_THROWS_WITH(keisan::mse(x, g.input(T)), "keisan::mse: pred is 3x10 and target is 3x9: shapes must be equal");
   REQUIRE_THROWS_WITH(keisan::softmax_cross_entropy(g.input(E), std::vector<int>{}),
                       "keisan::softmax_cross_entropy: the batch is empty (0 rows)");
+  REQUIRE_THROWS_MATCHES(keisan::mse(g.input(E), g.input(E)), keisan::ShapeError,
+                         Catch::Matchers::Message("keisan::mse: the input is empty (0x10)"));
 }

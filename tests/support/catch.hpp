@@ -8,6 +8,7 @@ namespace Catch {  // v2 spelling used by the suite
 inline auto Contains(const std::string& s) {
   return Matchers::ContainsSubstring(s);
 }
+using Matchers::EndsWith;
 using Matchers::StartsWith;
 }  // namespace Catch
 #else
