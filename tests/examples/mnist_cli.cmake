@@ -64,6 +64,12 @@ if(CASE STREQUAL "train")
   if(NOT ha STREQUAL hb)
     message(FATAL_ERROR "two runs with seed 7 wrote different weights")
   endif()
+  # --gradcheck: every node of the model checked alone, then end to end, before training.
+  run_mnist(out rc --data ${DATA} --epochs 0 --hidden 16 --activation tanh --gradcheck)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "gradcheck: passed \\(4 nodes checked alone"
+     OR NOT out MATCHES "node 3 'affine' \\(input shapes 8x784, 784x16, 1x16\\)")
+    message(FATAL_ERROR "--gradcheck did not pass node by node:\n${out}")
+  endif()
   # A different architecture cannot load those weights.
   expect_failure("does not match the model: shape mismatch 0.W" --data ${DATA} --epochs 0 --hidden 32 --load ${WORK}/a.safetensors)
 elseif(CASE STREQUAL "flags")
