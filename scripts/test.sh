@@ -4,7 +4,7 @@
 #         header compiled alone, examples and benchmarks built; all tests (unit, the examples end
 #         to end, the tutorial and its rendered graphs, the error catalogue, packaging)
 #   lint  clang-format --dry-run -Werror and clang-tidy (scripts/lint.sh)
-#   fuzz  the libFuzzer targets, KEISAN_FUZZ_SECONDS (default 20) each (scripts/fuzz.sh)
+#   fuzz  the libFuzzer targets, KEISAN_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh)
 # Usage: scripts/test.sh [step...]     (default: dev lint fuzz; also: release)
 # SPDX-License-Identifier: MIT
 set -euo pipefail
@@ -32,7 +32,7 @@ for step in "${steps[@]}"; do
       ctest --preset "$step"
       ;;
     lint) scripts/lint.sh ;;
-    fuzz) scripts/fuzz.sh "${KEISAN_FUZZ_SECONDS:-20}" ;;
+    fuzz) scripts/fuzz.sh "${KEISAN_FUZZ_SECONDS:-60}" ;;
   esac
 done
 echo "==> keisan: all passed (${steps[*]})"
