@@ -209,7 +209,7 @@ int run(const Config& c) {
     g.clear();
     g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
     std::ofstream dot(c.dot);
-    dot << keisan::to_dot(g, {true});
+    dot << keisan::to_dot(g, {true}, net.parameters());
     if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": cannot open for writing");
     std::printf("wrote the graph of one training step to %s (render: dot -Tpng %s -o graph.png)\n", c.dot.c_str(),
                 c.dot.c_str());

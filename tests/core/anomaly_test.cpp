@@ -88,4 +88,8 @@ TEST_CASE("to_dot: values as circles, functions as boxes, with shapes and norms"
   REQUIRE_THAT(dot, Catch::Contains("f5 [shape=box, label=\"mean\"];"));
   REQUIRE_THAT(dot, Catch::Contains("|g|=1"));  // dL/dL
   REQUIRE(dot.substr(dot.size() - 2) == "}\n");
+  // Parameters named: their circles say which is which (quotes escaped for DOT).
+  const std::string named = keisan::to_dot(g, {}, {{"fc.W", &w}, {"b\"1", &b}});
+  REQUIRE_THAT(named, Catch::Contains("v1 [shape=circle, label=\"fc.W\\n3x2\"];"));
+  REQUIRE_THAT(named, Catch::Contains("v2 [shape=circle, label=\"b\\\"1\\n1x2\"];"));
 }

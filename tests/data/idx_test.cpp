@@ -113,7 +113,8 @@ TEST_CASE("IDX: every malformed file gets its own FormatError, raw and gzip alik
   Bytes cut = gzip(idx({100}, iota_bytes(100)));
   cut.resize(cut.size() / 2);
   write_bytes(dir.file("cut.gz"), cut);
-  REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("cut.gz"), 1), Catch::Contains("truncated"));
+  REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("cut.gz"), 1),
+                      "keisan: " + dir.file("cut.gz") + ": truncated gzip stream");
   REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("missing"), 1),
                       "keisan: " + dir.file("missing") + ": cannot open file");
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "keisan/core/graph.hpp"
+#include "keisan/core/parameter.hpp"
 
 namespace keisan {
 
@@ -16,15 +17,26 @@ struct DotOptions {
 };
 
 /// The nodes recorded on `g` (since its last clear()) as a DOT digraph. Leaves (input, param,
-/// constant) are one circle; every op is a box feeding a circle with its output's shape.
+/// constant) are one circle; every op is a box feeding a circle with its output's shape. A
+/// parameter leaf found in `names` (matched by its value) is labelled with its name ("0.W").
+/// @code
+/// std::ofstream("step.dot") << keisan::to_dot(g, {/*norms=*/true}, net.parameters());
+/// @endcode
 template <class Scalar>
-[[nodiscard]] std::string to_dot(const Graph<Scalar>& g, const DotOptions& options = {}) {
+[[nodiscard]] std::string to_dot(const Graph<Scalar>& g, const DotOptions& options = {},
+                                 const ParameterList<Scalar>& names = {}) {
   std::string out = "digraph keisan {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
   char buf[160];
   for (std::size_t i = 0; i < g.size(); ++i) {
     const Node<Scalar>& n = g.node(static_cast<Index>(i));
     const bool leaf = n.num_inputs == 0;
     std::string label = leaf ? std::string(n.op).append("\\n") : std::string();
+    for (const auto& np : names) {
+      if (!leaf || np.parameter == nullptr || &np.parameter->value() != n.value) continue;
+      label.clear();
+      for (char ch : np.name) label.append(ch == '"' || ch == '\\' ? "\\" : "").push_back(ch);  // DOT-escaped
+      label += "\\n";
+    }
     label += shape_string(*n.value);
     if (options.norms) {
       std::snprintf(buf, sizeof buf, "\\n|v|=%.3g", static_cast<double>(n.value->norm()));
