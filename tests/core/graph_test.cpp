@@ -52,7 +52,7 @@ TEST_CASE("Graph: input data gets no gradient, so the first layer computes no dX
   REQUIRE_THROWS_WITH(x.grad(),
                       "keisan::Var::grad: the value (op 'input') has no gradient: it is data, or was recorded in a "
                       "no-grad scope");
-  REQUIRE(g.node(x.index()).own_grad.size() == 0);  // never allocated
+  REQUIRE(g.node(x.index()).own_grad.allocated() == 0);  // never allocated
   Matrix<double> ones = Matrix<double>::Ones(5, 3);
   REQUIRE_CLOSE(W.grad(), (X.transpose() * ones).eval(), 1e-14, 0);
   REQUIRE_CLOSE(b.grad(), Matrix<double>::Constant(1, 3, 5.0), 1e-14, 0);
@@ -103,7 +103,7 @@ TEST_CASE("Graph: a no-grad scope records values only", "[core]") {
     REQUIRE_FALSE(y.requires_grad());
     for (std::size_t i = 0; i < g.size(); ++i) {
       REQUIRE(g.node(static_cast<keisan::Index>(i)).backward == nullptr);
-      REQUIRE(g.node(static_cast<keisan::Index>(i)).own_grad.size() == 0);
+      REQUIRE(g.node(static_cast<keisan::Index>(i)).own_grad.allocated() == 0);
     }
     REQUIRE_THROWS_MATCHES(g.backward(y), keisan::ValueError,
                            Catch::Matchers::Message("keisan::backward: the value (op 'sum') does not depend on any "

@@ -27,22 +27,25 @@ template <class Scalar>
                                  const ParameterList<Scalar>& names = {}) {
   std::string out = "digraph keisan {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
   char buf[160];
+  const auto escaped = [](const std::string& text) {  // DOT string literal content
+    std::string e;
+    for (char ch : text) e.append(ch == '"' || ch == '\\' ? "\\" : "").push_back(ch);
+    return e;
+  };
   for (std::size_t i = 0; i < g.size(); ++i) {
     const Node<Scalar>& n = g.node(static_cast<Index>(i));
     const bool leaf = n.num_inputs == 0;
-    std::string label = leaf ? std::string(n.op).append("\\n") : std::string();
+    std::string label = leaf ? escaped(n.op).append("\\n") : std::string();
     for (const auto& np : names) {
       if (!leaf || np.parameter == nullptr || &np.parameter->value() != n.value) continue;
-      label.clear();
-      for (char ch : np.name) label.append(ch == '"' || ch == '\\' ? "\\" : "").push_back(ch);  // DOT-escaped
-      label += "\\n";
+      label = escaped(np.name) + "\\n";
     }
     label += shape_string(*n.value);
     if (options.norms) {
       std::snprintf(buf, sizeof buf, "\\n|v|=%.3g", static_cast<double>(n.value->norm()));
       label += buf;
-      if (n.needs_grad() && *n.grad_live) {
-        std::snprintf(buf, sizeof buf, "\\n|g|=%.3g", static_cast<double>(n.grad_ptr->norm()));
+      if (n.needs_grad() && !n.grad_buf->is_zero()) {
+        std::snprintf(buf, sizeof buf, "\\n|g|=%.3g", static_cast<double>(n.grad().norm()));
         label += buf;
       }
     }
@@ -50,7 +53,7 @@ template <class Scalar>
     out.append("  v").append(id).append(" [shape=circle, label=\"").append(label).append("\"");
     out.append(n.needs_grad() ? "" : ", style=dashed").append("];\n");
     if (leaf) continue;
-    out.append("  f").append(id).append(" [shape=box, label=\"").append(n.op).append("\"];\n");
+    out.append("  f").append(id).append(" [shape=box, label=\"").append(escaped(n.op)).append("\"];\n");
     for (int k = 0; k < n.num_inputs; ++k)
       out.append("  v").append(std::to_string(n.inputs[k])).append(" -> f").append(id).append(";\n");
     out.append("  f").append(id).append(" -> v").append(id).append(";\n");

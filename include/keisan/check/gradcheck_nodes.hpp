@@ -69,31 +69,32 @@ struct NodeGradcheckReport {
 
 namespace detail {
 
-/// Re-records node `src` of some graph on `local`, with `in` as its inputs and its constants copied.
+/// Re-records node `src` of some graph on `local`, with `in` as its inputs and all of its saved
+/// state copied (matrices, integers, scalars: a random mask drawn at record time replays as is).
 template <class Scalar>
 Var<Scalar> replay(Graph<Scalar>& local, const Node<Scalar>& src, const std::vector<Var<Scalar>>& in) {
-  const auto copy_constants = [&src](Node<Scalar>& n) {
-    n.alpha = src.alpha;
-    n.beta = src.beta;
+  return local.record(src.op, in.data(), in.size(), src.forward, src.backward, [&src](Node<Scalar>& n) {
     n.ints = src.ints;
-  };
-  switch (in.size()) {
-    case 1:
-      return local.record(src.op, {in[0]}, src.forward, src.backward, copy_constants);
-    case 2:
-      return local.record(src.op, {in[0], in[1]}, src.forward, src.backward, copy_constants);
-    default:
-      return local.record(src.op, {in[0], in[1], in[2]}, src.forward, src.backward, copy_constants);
-  }
+    n.scalars = src.scalars;
+    for (std::size_t k = 0; k < src.num_saved(); ++k) n.saved(k) = src.saved(k);
+  });
 }
 
 /// Checks one node's backward rule: for a random probe u shaped like its output, the rule's
 /// vector-Jacobian product u^T J against finite differences of <u, forward(inputs)>, input by input.
+/// Every input's gradient already holds a random matrix G when the rule runs, and the rule's
+/// contribution is read as (gradient after) - G: a rule that overwrites its input's gradient
+/// instead of adding to it fails here, as it would in a graph where the input has two consumers.
 template <class Scalar>
 NodeCheck check_node(const Graph<Scalar>& graph, const Node<Scalar>& src, Rng& rng, const GradcheckOptions& options) {
   NodeCheck check;
   check.index = src.index;
   check.op = src.op;
+  const auto random_like = [&rng](Index rows, Index cols) {
+    Matrix<Scalar> m(rows, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<Scalar>(standard_normal(rng));
+    return m;
+  };
   // The node's inputs, copied: as Parameters where the real graph wanted their gradient.
   std::vector<Parameter<Scalar>> params;
   std::vector<Matrix<Scalar>> data;
@@ -113,8 +114,12 @@ NodeCheck check_node(const Graph<Scalar>& graph, const Node<Scalar>& src, Rng& r
     }
   }
   const Var<Scalar> y = replay(local, src, in);
-  Matrix<Scalar> probe(y.rows(), y.cols());
-  for (Index i = 0; i < probe.size(); ++i) probe.data()[i] = static_cast<Scalar>(standard_normal(rng));
+  const Matrix<Scalar> probe = random_like(y.rows(), y.cols());
+  std::vector<Matrix<Scalar>> before;
+  for (auto& p : params) {
+    before.push_back(random_like(p.rows(), p.cols()));
+    p.mutable_grad() = before.back();
+  }
   local.backward(y, probe);
 
   Node<Scalar>& out = y.node();
@@ -125,8 +130,9 @@ NodeCheck check_node(const Graph<Scalar>& graph, const Node<Scalar>& src, Rng& r
   std::size_t p = 0;
   for (int k = 0; k < src.num_inputs; ++k) {
     if (!graph.input(src, k).needs_grad()) continue;
-    Parameter<Scalar>& x = params[p++];
-    const Matrix<Scalar> analytic = x.grad();
+    Parameter<Scalar>& x = params[p];
+    const Matrix<Scalar> analytic = x.grad() - before[p];
+    ++p;
     check.inputs.push_back(check_matrix("input " + std::to_string(k), f, x.value(), analytic, options));
   }
   return check;

@@ -6,12 +6,17 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keisan/core/error.hpp"
+#include "keisan/core/gradient.hpp"
 #include "keisan/core/matrix.hpp"
 #include "keisan/core/parameter.hpp"
 #include "keisan/detail/gemm.hpp"
@@ -26,90 +31,104 @@ template <class Scalar>
 struct Node;
 
 /// A node's forward rule: computes `node.out()` from the input values
-/// (`graph.input(node, k).value`) and the node's constants (`alpha`, `beta`, `ints`).
+/// (`graph.input(node, k).value`) and the node's saved state. It must be a pure function of
+/// those: `gradcheck_nodes` re-runs it many times. Randomness (a dropout mask) is drawn in the
+/// op's setup and saved in the node, never in the forward rule.
 template <class Scalar>
 using ForwardFn = void (*)(Graph<Scalar>& graph, Node<Scalar>& node);
 
-/// A node's backward rule: reads `node.grad()` (dL/d output) and adds dL/d input into every
-/// input that needs a gradient (`graph.input(node, k).accumulate(...)`).
+/// A node's backward rule: reads `node.grad()` (dL/d output) and adds dL/d input into the inputs
+/// (`graph.input(node, k).accumulate(...)`; a no-op for an input that needs no gradient).
 template <class Scalar>
 using BackwardFn = void (*)(Graph<Scalar>& graph, Node<Scalar>& node);
 
 /// One recorded operation. Part of the op-writer API (see ops/*.hpp, and the README's "Writing
 /// your own op"): an op checks its shapes and calls `Graph::record` with its forward and backward
-/// rules. Because a node keeps both rules and its constants, it can be re-run on its own, which
-/// is how `gradcheck_nodes` checks each backward rule in isolation.
-/// Buffers (`own_value`, `own_grad`, `aux`, `ints`) survive `Graph::clear()`, so a step with
-/// the same shapes as the previous one allocates nothing.
+/// rules. Because a node keeps both rules and all of its saved state, it can be re-run on its
+/// own, which is how `gradcheck_nodes` checks each backward rule in isolation.
+///
+/// Saved state (whatever the backward rule needs besides the inputs and the output): any number
+/// of matrices (`saved(k)`), integers (`ints`) and scalars (`scalars`). All buffers survive
+/// `Graph::clear()`, so a step with the same shapes as the previous one allocates nothing.
 template <class Scalar>
 struct Node {
   using MatrixType = Matrix<Scalar>;
   static constexpr int max_inputs = 3;
 
-  const char* op = "";                     ///< op name, for errors and reports
+  std::string op;                          ///< op name, for errors and reports (copied)
   ForwardFn<Scalar> forward = nullptr;     ///< null for leaves (input, constant, param)
   BackwardFn<Scalar> backward = nullptr;   ///< null: nothing to propagate
   std::array<Index, max_inputs> inputs{};  ///< tape indices of the inputs
   int num_inputs = 0;
   Index index = 0;  ///< this node's position on the tape
 
-  const MatrixType* value = nullptr;  ///< the value: own_value, a Parameter's, or user data
-  MatrixType* grad_ptr = nullptr;     ///< where dL/d(value) accumulates; null: not needed
-  bool* grad_live = nullptr;          ///< false: *grad_ptr is stale and the next write assigns
+  const MatrixType* value = nullptr;      ///< the value: own_value, a Parameter's, or user data
+  GradBuffer<Scalar>* grad_buf = nullptr;  ///< where dL/d(value) accumulates; null: not needed
 
-  MatrixType own_value;   ///< output buffer of an op
-  MatrixType own_grad;    ///< gradient buffer of an op
-  MatrixType aux;         ///< op scratch kept from forward to backward (e.g. softmax output)
-  std::vector<int> ints;  ///< op integer data (e.g. labels), copied so callers need not keep it
-  Scalar alpha = 0;       ///< op constants (e.g. the c of x + c)
-  Scalar beta = 0;
-  bool own_grad_live = false;
+  MatrixType own_value;         ///< output buffer of an op
+  GradBuffer<Scalar> own_grad;  ///< gradient buffer of an op
+  std::vector<Index> ints;      ///< saved integers (e.g. labels), copied so callers need not keep them
+  std::vector<Scalar> scalars;  ///< saved scalars (e.g. the alpha and beta of alpha * x + beta)
 
   /// Whether backward needs dL/d(this value).
-  [[nodiscard]] bool needs_grad() const noexcept { return grad_ptr != nullptr; }
+  [[nodiscard]] bool needs_grad() const noexcept { return grad_buf != nullptr; }
 
   /// The output buffer an op writes its forward result into.
   [[nodiscard]] MatrixType& out() noexcept { return own_value; }
 
-  /// dL/d(this value), valid inside this node's backward rule.
-  [[nodiscard]] const MatrixType& grad() const noexcept { return *grad_ptr; }
+  /// The k-th saved matrix (k = 0, 1, ...), created on first use. References stay valid while
+  /// the node lives; the matrix's buffer is reused by the next pass.
+  [[nodiscard]] MatrixType& saved(std::size_t k) {
+    while (saved_.size() <= k) saved_.emplace_back();
+    if (k >= num_saved_) num_saved_ = k + 1;
+    return saved_[k];
+  }
+  [[nodiscard]] const MatrixType& saved(std::size_t k) const { return saved_.at(k); }
+  /// How many matrices this pass saved (saved(0) .. saved(num_saved() - 1)).
+  [[nodiscard]] std::size_t num_saved() const noexcept { return num_saved_; }
 
-  /// Adds `e` into dL/d(this value); the first contribution after a reset assigns instead.
+  /// dL/d(this value), valid inside this node's backward rule.
+  [[nodiscard]] const MatrixType& grad() const { return grad_buf->read(value->rows(), value->cols()); }
+
+  /// Adds `e` (shaped like the value) into dL/d(this value); the first contribution after a reset
+  /// assigns. A no-op when this value needs no gradient (input data), so a rule may accumulate into
+  /// every input. Throws ShapeError when `e` is not shaped like the value.
   template <class Expr>
   void accumulate(const Expr& e) {
-    if (!*grad_live) {
-      grad_ptr->resize(e.rows(), e.cols());
-      grad_ptr->array() = e.array();
-      *grad_live = true;
-    } else {
-      grad_ptr->array() += e.array();
-    }
+    if (grad_buf != nullptr) grad_buf->add(e, value->rows(), value->cols());
   }
 
   /// Adds the product `a * b` (matrices or transposes) into dL/d(this value): one GEMM, no
-  /// temporary, packing blocks from the graph's workspace.
+  /// temporary, packing blocks from the graph's workspace. A no-op when no gradient is needed.
   template <class A, class B>
-  void accumulate_product(const A& a, const B& b, detail::GemmWorkspace<Scalar>& ws) {
-    detail::gemm(*grad_ptr, a, b, *grad_live, ws);
-    *grad_live = true;
-  }
+  void accumulate_product(const A& a, const B& b);
 
-  /// Writable gradient after at least one accumulate (for sparse fix-ups such as -1 at a label).
-  [[nodiscard]] MatrixType& grad_mut() noexcept { return *grad_ptr; }
+  /// Writable dL/d(this value) (for sparse fix-ups such as -1 at a label); zeros if nothing was
+  /// added yet. Only for a value that needs a gradient.
+  [[nodiscard]] MatrixType& grad_mut() { return grad_buf->write(value->rows(), value->cols()); }
+
+ private:
+  friend class Graph<Scalar>;
+  Graph<Scalar>* graph_ = nullptr;
+  std::deque<MatrixType> saved_;  // a deque: saved(k) never moves saved(j)
+  std::size_t num_saved_ = 0;
 };
 
-/// Handle to a value recorded on a Graph. Cheap to copy; valid until the graph's `clear()`.
+/// Handle to a value recorded on a Graph. Cheap to copy; valid until the graph's `clear()`: a
+/// handle kept across `clear()` throws ValueError when used, even once the graph has grown
+/// past its index again.
 template <class Scalar>
 class Var {
  public:
   using MatrixType = Matrix<Scalar>;
 
   Var() = default;
-  explicit Var(Graph<Scalar>* graph, Index index) noexcept : graph_(graph), index_(index) {}
+  Var(Graph<Scalar>* graph, Index index, std::uint64_t generation) noexcept
+      : graph_(graph), index_(index), generation_(generation) {}
 
   /// The value computed in the forward pass.
   [[nodiscard]] const MatrixType& value() const { return *node().value; }
-  /// dL/d(value) after `backward()`; zeros where the loss does not reach.
+  /// dL/d(value) after `backward()`; zeros where the loss does not reach. Reading changes nothing.
   /// Throws ValueError when this value was recorded without a gradient (data, no-grad scope).
   [[nodiscard]] const MatrixType& grad() const;
 
@@ -117,14 +136,17 @@ class Var {
   [[nodiscard]] Index cols() const { return value().cols(); }
   [[nodiscard]] bool requires_grad() const { return node().needs_grad(); }
   [[nodiscard]] Index index() const noexcept { return index_; }
-  [[nodiscard]] const char* op() const { return node().op; }
+  [[nodiscard]] const std::string& op() const { return node().op; }
   [[nodiscard]] Graph<Scalar>& graph() const;
   [[nodiscard]] Node<Scalar>& node() const;
   [[nodiscard]] bool valid() const noexcept { return graph_ != nullptr; }
+  /// The graph's pass this handle was recorded in (see Graph::generation()).
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
 
  private:
   Graph<Scalar>* graph_ = nullptr;
   Index index_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 /// Define-by-run tape of one forward pass.
@@ -153,13 +175,13 @@ class Graph {
   Graph& operator=(const Graph&) = delete;
 
   /// Data that needs no gradient. Referenced, not copied: `data` must outlive this pass.
-  VarType input(const MatrixType& data) { return leaf("input", &data, nullptr, nullptr); }
+  VarType input(const MatrixType& data) { return leaf("input", &data, nullptr); }
   VarType input(MatrixType&&) = delete;  // a temporary would dangle; use constant()
 
   /// Data that needs no gradient, copied into the graph (buffer reused across clear()).
   template <class Derived>
   VarType constant(const Eigen::MatrixBase<Derived>& data) {
-    VarType v = leaf("constant", nullptr, nullptr, nullptr);
+    VarType v = leaf("constant", nullptr, nullptr);
     Node<Scalar>& n = node(v.index());
     n.own_value = data;
     n.value = &n.own_value;
@@ -168,48 +190,53 @@ class Graph {
   }
 
   /// A trainable leaf. backward() accumulates into `p.grad()`; `p` must outlive this pass.
-  VarType param(Parameter<Scalar>& p) {
-    if (p.grad_.rows() != p.value_.rows() || p.grad_.cols() != p.value_.cols()) {
-      p.grad_.resize(p.value_.rows(), p.value_.cols());  // value() was reshaped by hand
-      p.grad_live_ = false;
-    }
-    if (!grad_enabled_) return leaf("param", &p.value_, nullptr, nullptr);
-    return leaf("param", &p.value_, &p.grad_, &p.grad_live_);
-  }
+  VarType param(Parameter<Scalar>& p) { return leaf("param", &p.value_, grad_enabled_ ? &p.grad_ : nullptr); }
   VarType param(Parameter<Scalar>&&) = delete;
 
-  /// Appends an op node whose inputs are `in` and runs `forward_rule` on it. It gets a gradient
-  /// (and keeps `backward_rule`) only if gradients are enabled and some input needs one. `setup(node)` runs
-  /// before the forward rule, to store the op's constants (`alpha`, `beta`, `ints`).
+  /// Appends an op node named `op` (copied) whose inputs are `in`, runs `setup(node)` to store
+  /// the op's saved state that the forward rule does not compute (constants, labels, a random
+  /// mask), then runs `forward_rule`. The node gets a gradient (and keeps `backward_rule`) only
+  /// if gradients are enabled and some input needs one. Throws ValueError for more than
+  /// Node::max_inputs inputs, a null forward rule, or a Var of another graph or pass.
   template <class Setup>
-  VarType record(const char* op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
+  VarType record(std::string_view op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
                  BackwardFn<Scalar> backward_rule, Setup&& setup) {
-    KEISAN_ASSERT(in.size() <= static_cast<std::size_t>(Node<Scalar>::max_inputs) && forward_rule != nullptr);
+    return record(op, in.begin(), in.size(), forward_rule, backward_rule, std::forward<Setup>(setup));
+  }
+
+  /// record() for an op without saved state of its own.
+  VarType record(std::string_view op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
+                 BackwardFn<Scalar> backward_rule) {
+    return record(op, in.begin(), in.size(), forward_rule, backward_rule, [](Node<Scalar>&) {});
+  }
+
+  /// record() over `count` inputs starting at `in`.
+  template <class Setup>
+  VarType record(std::string_view op, const VarType* in, std::size_t count, ForwardFn<Scalar> forward_rule,
+                 BackwardFn<Scalar> backward_rule, Setup&& setup) {
+    if (count > static_cast<std::size_t>(Node<Scalar>::max_inputs))
+      throw ValueError("keisan::Graph::record: op '" + std::string(op) + "' has " + std::to_string(count) +
+                       " inputs; a node holds at most " + std::to_string(Node<Scalar>::max_inputs));
+    if (forward_rule == nullptr)
+      throw ValueError("keisan::Graph::record: op '" + std::string(op) + "' has no forward rule");
     bool needs = false;
-    for (const VarType& v : in) {
-      check_owned(op, v);
-      needs = needs || node(v.index()).needs_grad();
+    for (std::size_t k = 0; k < count; ++k) {
+      check_owned(op, in[k]);
+      needs = needs || node(in[k].index()).needs_grad();
     }
     needs = needs && grad_enabled_;
     Node<Scalar>& n = push(op);
-    for (const VarType& v : in) n.inputs[n.num_inputs++] = v.index();
+    for (std::size_t k = 0; k < count; ++k) n.inputs[static_cast<std::size_t>(n.num_inputs++)] = in[k].index();
     n.value = &n.own_value;
     n.forward = forward_rule;
     if (needs) {
       n.backward = backward_rule;
-      n.grad_ptr = &n.own_grad;
-      n.grad_live = &n.own_grad_live;
+      n.grad_buf = &n.own_grad;
     }
     setup(n);
     forward_rule(*this, n);
     if (detect_anomaly_) check_forward(n);
-    return VarType(this, n.index);
-  }
-
-  /// record() for an op without constants.
-  VarType record(const char* op, std::initializer_list<VarType> in, ForwardFn<Scalar> forward_rule,
-                 BackwardFn<Scalar> backward_rule) {
-    return record(op, in, forward_rule, backward_rule, [](Node<Scalar>&) {});
+    return VarType(this, n.index, generation_);
   }
 
   /// Backpropagates from a 1x1 `loss`: every Parameter it depends on gets dL/dp added to its grad.
@@ -224,6 +251,7 @@ class Graph {
   }
 
   /// Backpropagates a seed gradient dL/d(y) of y's shape (a vector-Jacobian product).
+  /// A backward rule that adds a gradient of the wrong shape throws ShapeError naming its node.
   void backward(VarType y, const MatrixType& seed) {
     check_owned("backward", y);
     Node<Scalar>& top = node(y.index());
@@ -231,29 +259,47 @@ class Graph {
       throw ShapeError("keisan::backward: seed is " + shape_string(seed) + " but the value is " +
                        shape_string(*top.value));
     if (!top.needs_grad())
-      throw ValueError(std::string("keisan::backward: the value (op '") + top.op +
+      throw ValueError("keisan::backward: the value (op '" + top.op +
                        "') does not depend on any Parameter, or was recorded in a no-grad scope");
-    for (std::size_t i = 0; i < size_; ++i) nodes_[i]->own_grad_live = false;  // re-runnable
+    for (std::size_t i = 0; i < size_; ++i) nodes_[i]->own_grad.reset();  // re-runnable
     top.accumulate(seed);
     for (Index i = y.index(); i >= 0; --i) {
       Node<Scalar>& n = *nodes_[static_cast<std::size_t>(i)];
-      if (n.backward != nullptr && *n.grad_live) {
+      if (n.backward == nullptr || n.grad_buf->is_zero()) continue;
+      try {
         n.backward(*this, n);
-        if (detect_anomaly_) check_backward(n);
+      } catch (const ShapeError& e) {
+        throw ShapeError("keisan::backward: the backward rule of " + describe_node(n) + ": " + e.what());
       }
+      if (detect_anomaly_) check_backward(n);
     }
   }
 
-  /// Forgets every node (Vars become invalid) but keeps their buffers for the next pass.
-  void clear() noexcept { size_ = 0; }
+  /// Forgets every node (Vars become invalid, see generation()) but keeps their buffers.
+  void clear() noexcept {
+    size_ = 0;
+    ++generation_;
+  }
 
   /// Number of nodes recorded since the last clear().
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// Counts clear() calls: a Var recorded in another generation is stale.
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
   [[nodiscard]] Node<Scalar>& node(Index i) { return *nodes_[static_cast<std::size_t>(i)]; }
   [[nodiscard]] const Node<Scalar>& node(Index i) const { return *nodes_[static_cast<std::size_t>(i)]; }
   /// The k-th input of `n` (for forward and backward rules).
-  [[nodiscard]] Node<Scalar>& input(const Node<Scalar>& n, int k) { return node(n.inputs[k]); }
-  [[nodiscard]] const Node<Scalar>& input(const Node<Scalar>& n, int k) const { return node(n.inputs[k]); }
+  [[nodiscard]] Node<Scalar>& input(const Node<Scalar>& n, int k) { return node(n.inputs[static_cast<std::size_t>(k)]); }
+  [[nodiscard]] const Node<Scalar>& input(const Node<Scalar>& n, int k) const {
+    return node(n.inputs[static_cast<std::size_t>(k)]);
+  }
+
+  /// dst = a * b, or dst += a * b when `accumulate` (dst already shaped), for forward rules:
+  /// `a` and `b` are matrices or their `.transpose()`. One GEMM with no temporary and no heap
+  /// allocation in steady state (packing blocks come from the graph's workspace).
+  template <class A, class B>
+  void multiply(MatrixType& dst, const A& a, const B& b, bool accumulate = false) {
+    detail::gemm(dst, a, b, accumulate, gemm_workspace_);
+  }
 
   /// Whether new nodes record gradients (see NoGradScope).
   [[nodiscard]] bool grad_enabled() const noexcept { return grad_enabled_; }
@@ -264,34 +310,34 @@ class Graph {
   [[nodiscard]] bool detect_anomaly() const noexcept { return detect_anomaly_; }
   void set_detect_anomaly(bool on) noexcept { detect_anomaly_ = on; }
 
-  /// Scratch for matrix products, reused across passes (see detail/gemm.hpp).
-  [[nodiscard]] detail::GemmWorkspace<Scalar>& gemm_workspace() noexcept { return gemm_workspace_; }
-
  private:
-  Node<Scalar>& push(const char* op) {
+  friend struct Node<Scalar>;
+
+  Node<Scalar>& push(std::string_view op) {
     if (size_ == nodes_.size()) nodes_.push_back(std::make_unique<Node<Scalar>>());
     Node<Scalar>& n = *nodes_[size_];
-    n.op = op;
+    n.op.assign(op.data(), op.size());  // reuses the string's buffer: no allocation in steady state
     n.forward = nullptr;
     n.backward = nullptr;
     n.num_inputs = 0;
     n.index = static_cast<Index>(size_);
     n.value = nullptr;
-    n.grad_ptr = nullptr;
-    n.grad_live = nullptr;
-    n.own_grad_live = false;
-    n.alpha = n.beta = Scalar(0);
+    n.grad_buf = nullptr;
+    n.own_grad.reset();
+    n.ints.clear();
+    n.scalars.clear();
+    n.num_saved_ = 0;
+    n.graph_ = this;
     ++size_;
     return n;
   }
 
-  VarType leaf(const char* op, const MatrixType* value, MatrixType* grad, bool* live) {
+  VarType leaf(std::string_view op, const MatrixType* value, GradBuffer<Scalar>* grad) {
     Node<Scalar>& n = push(op);
     n.value = value;
-    n.grad_ptr = grad;
-    n.grad_live = live;
+    n.grad_buf = grad;
     if (detect_anomaly_ && value != nullptr) check_forward(n);
-    return VarType(this, n.index);
+    return VarType(this, n.index, generation_);
   }
 
   /// "node 4 'log' (inputs 2x3)": how anomaly reports name a node.
@@ -299,7 +345,7 @@ class Graph {
     std::string s = "node " + std::to_string(n.index) + " '" + n.op + "'";
     if (n.num_inputs == 0) return s;
     s += " (input shapes ";
-    for (int k = 0; k < n.num_inputs; ++k) s += (k ? ", " : "") + shape_string(*node(n.inputs[k]).value);
+    for (int k = 0; k < n.num_inputs; ++k) s += (k ? ", " : "") + shape_string(*input(n, k).value);
     return s + ")";
   }
 
@@ -321,25 +367,29 @@ class Graph {
 
   void check_backward(const Node<Scalar>& n) const {
     for (int k = 0; k < n.num_inputs; ++k) {
-      const Node<Scalar>& in = node(n.inputs[k]);
+      const Node<Scalar>& in = input(n, k);
       Index r = 0, c = 0;
-      if (in.needs_grad() && *in.grad_live && find_non_finite(*in.grad_ptr, r, c))
+      if (!in.needs_grad() || in.grad_buf->is_zero()) continue;
+      const MatrixType& grad = in.grad();
+      if (find_non_finite(grad, r, c))
         throw NumericError("keisan: anomaly in the backward pass: " + describe_node(n) + " gave input " +
                            std::to_string(k) + " (node " + std::to_string(in.index) + " '" + in.op +
-                           "') a gradient of " + std::to_string((*in.grad_ptr)(r, c)) + " at (" + std::to_string(r) +
-                           "," + std::to_string(c) + ")");
+                           "') a gradient of " + std::to_string(grad(r, c)) + " at (" + std::to_string(r) + "," +
+                           std::to_string(c) + ")");
     }
   }
 
-  void check_owned(const char* op, const VarType& v) const {
-    if (!v.valid() || &v.graph() != this || static_cast<std::size_t>(v.index()) >= size_)
-      throw ValueError(std::string("keisan::") + op +
+  void check_owned(std::string_view op, const VarType& v) const {
+    if (!v.valid() || &v.graph() != this || static_cast<std::size_t>(v.index()) >= size_ ||
+        v.generation() != generation_)
+      throw ValueError("keisan::" + std::string(op) +
                        ": the Var does not belong to this graph (another graph, or a Var kept "
                        "across clear())");
   }
 
   std::vector<std::unique_ptr<Node<Scalar>>> nodes_;
   std::size_t size_ = 0;
+  std::uint64_t generation_ = 0;
   bool grad_enabled_ = true;
   bool detect_anomaly_ = false;
   MatrixType seed_;
@@ -389,6 +439,12 @@ class AnomalyScope {
 };
 
 template <class Scalar>
+template <class A, class B>
+void Node<Scalar>::accumulate_product(const A& a, const B& b) {
+  if (grad_buf != nullptr) grad_buf->add_product(a, b, value->rows(), value->cols(), graph_->gemm_workspace_);
+}
+
+template <class Scalar>
 Graph<Scalar>& Var<Scalar>::graph() const {
   if (graph_ == nullptr) throw ValueError("keisan::Var: empty handle (default-constructed Var)");
   return *graph_;
@@ -397,7 +453,7 @@ Graph<Scalar>& Var<Scalar>::graph() const {
 template <class Scalar>
 Node<Scalar>& Var<Scalar>::node() const {
   Graph<Scalar>& g = graph();
-  if (static_cast<std::size_t>(index_) >= g.size())
+  if (generation_ != g.generation() || static_cast<std::size_t>(index_) >= g.size())
     throw ValueError("keisan::Var: stale handle (the graph was cleared since it was recorded)");
   return g.node(index_);
 }
@@ -406,13 +462,9 @@ template <class Scalar>
 const Matrix<Scalar>& Var<Scalar>::grad() const {
   Node<Scalar>& n = node();
   if (!n.needs_grad())
-    throw ValueError(std::string("keisan::Var::grad: the value (op '") + n.op +
+    throw ValueError("keisan::Var::grad: the value (op '" + n.op +
                      "') has no gradient: it is data, or was recorded in a no-grad scope");
-  if (!*n.grad_live) {
-    n.grad_ptr->setZero(n.value->rows(), n.value->cols());
-    *n.grad_live = true;
-  }
-  return *n.grad_ptr;
+  return n.grad();
 }
 
 }  // namespace keisan

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "keisan/core/gradient.hpp"
 #include "keisan/core/matrix.hpp"
+#include "keisan/core/state.hpp"
 
 namespace keisan {
 
@@ -32,34 +34,28 @@ class Parameter {
 
   Parameter() = default;
   /// Takes the initial value; the gradient starts at zero with the same shape.
-  explicit Parameter(MatrixType value) : value_(std::move(value)), grad_(value_.rows(), value_.cols()) {}
+  explicit Parameter(MatrixType value) : value_(std::move(value)) {}
 
   /// The current value; optimizers update it in place.
   [[nodiscard]] MatrixType& value() noexcept { return value_; }
   [[nodiscard]] const MatrixType& value() const noexcept { return value_; }
 
-  /// The accumulated gradient (zeros after `zero_grad()`), same shape as `value()`.
-  [[nodiscard]] const MatrixType& grad() {
-    materialize_grad();
-    return grad_;
-  }
-  /// Writable gradient (for clipping or hand-made updates). Materialises pending zeros first.
-  [[nodiscard]] MatrixType& mutable_grad() {
-    materialize_grad();
-    return grad_;
-  }
+  /// The accumulated gradient (zeros after `zero_grad()`), same shape as `value()`. Reading it
+  /// changes nothing.
+  [[nodiscard]] const MatrixType& grad() const { return grad_.read(value_.rows(), value_.cols()); }
+  /// Writable gradient (for clipping or hand-made updates); pending zeros become real zeros.
+  [[nodiscard]] MatrixType& mutable_grad() { return grad_.write(value_.rows(), value_.cols()); }
 
   /// True when no backward pass has written a gradient since the last `zero_grad()`.
-  [[nodiscard]] bool grad_is_zero() const noexcept { return !grad_live_; }
+  [[nodiscard]] bool grad_is_zero() const noexcept { return grad_.is_zero(); }
 
   /// Forget the accumulated gradient. O(1): the next contribution overwrites.
-  void zero_grad() noexcept { grad_live_ = false; }
+  void zero_grad() noexcept { grad_.reset(); }
 
   /// Replace the value; the shape may change (the gradient follows and is zeroed).
   void assign(MatrixType value) {
     value_ = std::move(value);
-    grad_.resize(value_.rows(), value_.cols());
-    grad_live_ = false;
+    grad_.reset();
   }
 
   [[nodiscard]] Index rows() const noexcept { return value_.rows(); }
@@ -69,16 +65,8 @@ class Parameter {
  private:
   friend class Graph<Scalar>;
 
-  void materialize_grad() {
-    if (!grad_live_) {
-      grad_.setZero(value_.rows(), value_.cols());
-      grad_live_ = true;
-    }
-  }
-
   MatrixType value_;
-  MatrixType grad_;
-  bool grad_live_ = false;
+  GradBuffer<Scalar> grad_;
 };
 
 /// A parameter with the stable name it is saved, checked and reported under ("fc1.W", "0.b").
@@ -92,5 +80,14 @@ struct NamedParameter {
 /// The list that optimizers, the gradient checker and weight files all work from.
 template <class Scalar>
 using ParameterList = std::vector<NamedParameter<Scalar>>;
+
+/// The parameters' values as named state (what saving and loading work on).
+template <class Scalar>
+[[nodiscard]] StateList<Scalar> parameter_state(const ParameterList<Scalar>& params) {
+  StateList<Scalar> out;
+  out.reserve(params.size());
+  for (const auto& p : params) out.push_back({p.name, &p.parameter->value(), nullptr});
+  return out;
+}
 
 }  // namespace keisan

@@ -12,10 +12,11 @@
 namespace keisan {
 namespace detail {
 
-/// `m` repeated to rows x cols (m's dimensions are equal to those, or 1).
+/// `m` repeated to rows x cols (m's dimensions are equal to those, or 1). An empty result
+/// (rows or cols 0, numpy's broadcasting of an empty operand) repeats nothing.
 template <class Scalar>
 auto expand(const Matrix<Scalar>& m, Index rows, Index cols) {
-  return m.replicate(rows / m.rows(), cols / m.cols()).array();
+  return m.replicate(rows == 0 ? 0 : rows / m.rows(), cols == 0 ? 0 : cols / m.cols()).array();
 }
 
 /// Adds `e` (shaped like the output) into input `in`, summed over the dimensions `in` was
@@ -92,23 +93,23 @@ void div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 
 template <class Scalar>
 void scale_shift_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  n.out() = (n.alpha * g.input(n, 0).value->array() + n.beta).matrix();
+  n.out() = (n.scalars[0] * g.input(n, 0).value->array() + n.scalars[1]).matrix();
 }
 
 template <class Scalar>
 void scale_shift_backward(Graph<Scalar>& g, Node<Scalar>& n) {
-  g.input(n, 0).accumulate(n.alpha * n.grad().array());
+  g.input(n, 0).accumulate(n.scalars[0] * n.grad().array());
 }
 
 template <class Scalar>
 void scalar_div_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  n.out() = (n.alpha / g.input(n, 0).value->array()).matrix();
+  n.out() = (n.scalars[0] / g.input(n, 0).value->array()).matrix();
 }
 
 template <class Scalar>
 void scalar_div_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
-  // d(c/x)/dx = -c/x^2 = -y/x (the constant c is alpha)
+  // d(c/x)/dx = -c/x^2 = -y/x (the constant c is scalars[0])
   x.accumulate(-n.grad().array() * n.value->array() / x.value->array());
 }
 
@@ -144,8 +145,8 @@ template <class Scalar>
 [[nodiscard]] Var<Scalar> scale_shift(const Var<Scalar>& x, Scalar alpha, Scalar beta) {
   return x.graph().record("scale_shift", {x}, &detail::scale_shift_forward<Scalar>,
                           &detail::scale_shift_backward<Scalar>, [&](Node<Scalar>& n) {
-                            n.alpha = alpha;
-                            n.beta = beta;
+                            n.scalars.push_back(alpha);
+                            n.scalars.push_back(beta);
                           });
 }
 
@@ -153,7 +154,7 @@ template <class Scalar>
 template <class Scalar>
 [[nodiscard]] Var<Scalar> scalar_div(Scalar c, const Var<Scalar>& x) {
   return x.graph().record("scalar_div", {x}, &detail::scalar_div_forward<Scalar>, &detail::scalar_div_backward<Scalar>,
-                          [&](Node<Scalar>& n) { n.alpha = c; });
+                          [&](Node<Scalar>& n) { n.scalars.push_back(c); });
 }
 
 template <class Scalar>

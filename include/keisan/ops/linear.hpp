@@ -10,16 +10,15 @@ namespace detail {
 
 template <class Scalar>
 void matmul_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  gemm(n.out(), *g.input(n, 0).value, *g.input(n, 1).value, false, g.gemm_workspace());
+  g.multiply(n.out(), *g.input(n, 0).value, *g.input(n, 1).value);
 }
 
 template <class Scalar>
 void matmul_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& a = g.input(n, 0);
   Node<Scalar>& b = g.input(n, 1);
-  auto& ws = g.gemm_workspace();
-  if (a.needs_grad()) a.accumulate_product(n.grad(), b.value->transpose(), ws);
-  if (b.needs_grad()) b.accumulate_product(a.value->transpose(), n.grad(), ws);
+  a.accumulate_product(n.grad(), b.value->transpose());
+  b.accumulate_product(a.value->transpose(), n.grad());
 }
 
 template <class Scalar>
@@ -28,7 +27,7 @@ void affine_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   Matrix<Scalar>& out = n.out();
   out.resize(g.input(n, 0).value->rows(), w.cols());
   out.rowwise() = g.input(n, 2).value->row(0);
-  gemm(out, *g.input(n, 0).value, w, true, g.gemm_workspace());
+  g.multiply(out, *g.input(n, 0).value, w, /*accumulate=*/true);
 }
 
 template <class Scalar>
@@ -36,11 +35,11 @@ void affine_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
   Node<Scalar>& w = g.input(n, 1);
   Node<Scalar>& b = g.input(n, 2);
-  auto& ws = g.gemm_workspace();
-  if (w.needs_grad()) w.accumulate_product(x.value->transpose(), n.grad(), ws);
-  if (b.needs_grad()) b.accumulate(n.grad().colwise().sum());
-  // Input data has no gradient, so the first layer skips this third GEMM.
-  if (x.needs_grad()) x.accumulate_product(n.grad(), w.value->transpose(), ws);
+  w.accumulate_product(x.value->transpose(), n.grad());
+  b.accumulate(n.grad().colwise().sum());
+  // Input data has no gradient, so the first layer skips this third GEMM (accumulating into a
+  // value that needs no gradient does nothing).
+  x.accumulate_product(n.grad(), w.value->transpose());
 }
 
 }  // namespace detail

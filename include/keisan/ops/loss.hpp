@@ -26,6 +26,7 @@ void require_batch(const char* op, const Var<Scalar>& x) {
 template <class Scalar>
 void check_labels(const char* op, const Var<Scalar>& x, const std::vector<int>& labels) {
   require_batch(op, x);
+  require_classes(op, x);
   if (static_cast<Index>(labels.size()) != x.rows())
     throw ShapeError(std::string("keisan::") + op + ": input is " + shape_string(x.value()) + " but " +
                      std::to_string(labels.size()) + " labels were given (one per row)");
@@ -45,13 +46,14 @@ void set_loss(Node<Scalar>& n, Scalar total, Index count) {
 template <class Scalar>
 void softmax_ce_labels_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   const Matrix<Scalar>& x = *g.input(n, 0).value;
-  shifted_exp(x, n.aux);  // aux keeps p = softmax(x) for backward
+  Matrix<Scalar>& p = n.saved(0);  // p = softmax(x), kept for backward
+  shifted_exp(x, p);
   Scalar total = 0;
   for (Index i = 0; i < x.rows(); ++i) {
-    const Scalar sum = n.aux.row(i).sum();
+    const Scalar sum = p.row(i).sum();
     // -log p_label = log(sum) - (x_label - max)
     total += std::log(sum) - (x(i, n.ints[static_cast<std::size_t>(i)]) - x.row(i).maxCoeff());
-    n.aux.row(i) *= Scalar(1) / sum;
+    p.row(i) *= Scalar(1) / sum;
   }
   set_loss(n, total, x.rows());
 }
@@ -59,9 +61,10 @@ void softmax_ce_labels_forward(Graph<Scalar>& g, Node<Scalar>& n) {
 template <class Scalar>
 void softmax_ce_targets_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   const Matrix<Scalar>& x = *g.input(n, 0).value;
-  n.aux.resize(x.rows(), x.cols());  // aux keeps log p for backward
-  for (Index i = 0; i < x.rows(); ++i) log_softmax_row<Scalar>(x.row(i), n.aux.row(i));
-  set_loss(n, -(g.input(n, 1).value->array() * n.aux.array()).sum(), x.rows());
+  Matrix<Scalar>& logp = n.saved(0);  // log p, kept for backward
+  logp.resize(x.rows(), x.cols());
+  for (Index i = 0; i < x.rows(); ++i) log_softmax_row<Scalar>(x.row(i), logp.row(i));
+  set_loss(n, -(g.input(n, 1).value->array() * logp.array()).sum(), x.rows());
 }
 
 template <class Scalar>
@@ -87,8 +90,9 @@ void mse_forward(Graph<Scalar>& g, Node<Scalar>& n) {
 template <class Scalar>
 void softmax_ce_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
-  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
-  x.accumulate(scale * n.aux.array());  // aux holds the probabilities p
+  const Matrix<Scalar>& p = n.saved(0);
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.rows());
+  x.accumulate(scale * p.array());
   for (std::size_t i = 0; i < n.ints.size(); ++i) x.grad_mut()(static_cast<Index>(i), n.ints[i]) -= scale;
 }
 
@@ -96,22 +100,23 @@ template <class Scalar>
 void softmax_ce_targets_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
   Node<Scalar>& t = g.input(n, 1);
-  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.aux.rows());
-  const auto logp = n.aux.array();  // aux holds log p
+  const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(n.saved(0).rows());
+  const auto logp = n.saved(0).array();
   const auto tv = t.value->array();
   // d/dx of -sum_j t_j log p_j is p * sum_j t_j - t  (= p - t for one-hot or probability rows)
   if (x.needs_grad()) x.accumulate(scale * (logp.exp().colwise() * tv.rowwise().sum() - tv));
-  if (t.needs_grad()) t.accumulate(-scale * logp);
+  t.accumulate(-scale * logp);
 }
 
 template <class Scalar>
 void cross_entropy_labels_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& p = g.input(n, 0);
   const Scalar scale = n.grad()(0, 0) / static_cast<Scalar>(p.value->rows());
-  p.accumulate(Matrix<Scalar>::Zero(p.value->rows(), p.value->cols()));
+  if (!p.needs_grad()) return;
+  Matrix<Scalar>& grad = p.grad_mut();  // zeros if nothing was added yet
   for (std::size_t i = 0; i < n.ints.size(); ++i) {
     const auto r = static_cast<Index>(i);
-    p.grad_mut()(r, n.ints[i]) -= scale / ((*p.value)(r, n.ints[i]) + log_delta<Scalar>);
+    grad(r, n.ints[i]) -= scale / ((*p.value)(r, n.ints[i]) + log_delta<Scalar>);
   }
 }
 
@@ -184,6 +189,7 @@ template <class Scalar>
   if (probs.rows() != targets.rows() || probs.cols() != targets.cols())
     detail::throw_shapes(op, "probs", probs, "targets", targets, "shapes must be equal");
   detail::require_batch(op, probs);
+  detail::require_classes(op, probs);
   return probs.graph().record(op, {probs, targets}, &detail::cross_entropy_targets_forward<Scalar>,
                               &detail::cross_entropy_targets_backward<Scalar>);
 }

@@ -10,19 +10,19 @@ namespace detail {
 template <class Scalar>
 void sum_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   n.out().resize(1, 1);
-  n.out()(0, 0) = g.input(n, 0).value->sum() * n.alpha;
+  n.out()(0, 0) = g.input(n, 0).value->sum() * n.scalars[0];
 }
 
 template <class Scalar>
 void sum_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
-  x.accumulate(Matrix<Scalar>::Constant(x.value->rows(), x.value->cols(), n.grad()(0, 0) * n.alpha));
+  x.accumulate(Matrix<Scalar>::Constant(x.value->rows(), x.value->cols(), n.grad()(0, 0) * n.scalars[0]));
 }
 
 template <class Scalar>
 Var<Scalar> scaled_sum(const char* op, const Var<Scalar>& x, Scalar scale) {
   return x.graph().record(op, {x}, &sum_forward<Scalar>, &sum_backward<Scalar>,
-                          [scale](Node<Scalar>& n) { n.alpha = scale; });
+                          [scale](Node<Scalar>& n) { n.scalars.push_back(scale); });
 }
 
 }  // namespace detail

@@ -54,15 +54,17 @@ template <class Scalar>
 void softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const auto y = n.value->array();
   const auto dy = n.grad().array();
-  n.aux = (dy * y).rowwise().sum();  // s_i = <dy_i, y_i>
-  g.input(n, 0).accumulate(y * (dy.colwise() - n.aux.col(0).array()));
+  Matrix<Scalar>& s = n.saved(0);
+  s = (dy * y).rowwise().sum();  // s_i = <dy_i, y_i>
+  g.input(n, 0).accumulate(y * (dy.colwise() - s.col(0).array()));
 }
 
 template <class Scalar>
 void log_softmax_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const auto dy = n.grad().array();
-  n.aux = dy.rowwise().sum();
-  g.input(n, 0).accumulate(dy - n.value->array().exp().colwise() * n.aux.col(0).array());
+  Matrix<Scalar>& s = n.saved(0);
+  s = dy.rowwise().sum();
+  g.input(n, 0).accumulate(dy - n.value->array().exp().colwise() * s.col(0).array());
 }
 
 }  // namespace detail
