@@ -135,3 +135,15 @@ TEST_CASE("Zero allocations: a full training step (sample, gather, forward, back
     }
   }
 }
+
+TEST_CASE("Zero allocations: the Evaluator's second pass over a dataset allocates nothing", "[nn][alloc]") {
+  const auto data = keisan::test::xor_blobs<float>(250, 33);  // batches of 64: three full, one of 58
+  auto net = keisan::test::small_net<float>(34);
+  keisan::Evaluator<float> evaluator(64);
+  const double first = evaluator.accuracy(net, data.features(), data.labels());
+  double second = -1;
+  const long allocs =
+      keisan::test::count_allocations([&] { second = evaluator.accuracy(net, data.features(), data.labels()); });
+  REQUIRE(allocs == 0);
+  REQUIRE(second == first);
+}

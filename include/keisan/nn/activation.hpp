@@ -4,14 +4,14 @@
 
 #include <string>
 
-#include "keisan/nn/layer.hpp"
+#include "keisan/nn/module.hpp"
 #include "keisan/ops/elementwise.hpp"
 
 namespace keisan {
 
 /// sigmoid() as a layer.
 template <class Scalar>
-class Sigmoid final : public Layer<Scalar> {
+class Sigmoid final : public Module<Scalar> {
  public:
   Var<Scalar> forward(const Var<Scalar>& x) override { return sigmoid(x); }
   [[nodiscard]] std::string describe() const override { return "Sigmoid"; }
@@ -19,7 +19,7 @@ class Sigmoid final : public Layer<Scalar> {
 
 /// relu() as a layer.
 template <class Scalar>
-class ReLU final : public Layer<Scalar> {
+class ReLU final : public Module<Scalar> {
  public:
   Var<Scalar> forward(const Var<Scalar>& x) override { return relu(x); }
   [[nodiscard]] std::string describe() const override { return "ReLU"; }
@@ -27,7 +27,7 @@ class ReLU final : public Layer<Scalar> {
 
 /// tanh() as a layer.
 template <class Scalar>
-class Tanh final : public Layer<Scalar> {
+class Tanh final : public Module<Scalar> {
  public:
   Var<Scalar> forward(const Var<Scalar>& x) override { return keisan::tanh(x); }
   [[nodiscard]] std::string describe() const override { return "Tanh"; }

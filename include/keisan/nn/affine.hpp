@@ -7,7 +7,7 @@
 
 #include "keisan/core/error.hpp"
 #include "keisan/core/random.hpp"
-#include "keisan/nn/layer.hpp"
+#include "keisan/nn/module.hpp"
 #include "keisan/ops/linear.hpp"
 
 namespace keisan {
@@ -39,7 +39,7 @@ enum class Init {
 /// auto h = fc(g.input(batch));   // batch is N x 784, h is N x 50
 /// @endcode
 template <class Scalar>
-class Affine final : public Layer<Scalar> {
+class Affine final : public Module<Scalar> {
  public:
   /// Throws ValueError when a size is not positive.
   Affine(Index in, Index out, Init init, Rng& rng) {
