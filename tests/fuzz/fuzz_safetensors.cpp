@@ -11,7 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   keisan::Matrix<double> w = keisan::Matrix<double>::Constant(2, 3, 7), b = keisan::Matrix<double>::Constant(1, 3, 7);
-  const std::vector<keisan::NamedMatrix<double>> model{{"w", &w}, {"b", &b}};
+  const keisan::StateList<double> model{{"w", &w, nullptr}, {"b", &b, nullptr}};
   try {
     (void)keisan::parse_safetensors(data, size, "fuzz", model);
   } catch (const keisan::FormatError&) {

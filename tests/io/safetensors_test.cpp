@@ -10,7 +10,6 @@
 
 using keisan::FormatError;
 using keisan::Matrix;
-using keisan::NamedMatrix;
 using keisan::test::TempDir;
 using keisan::test::write_bytes;
 using Bytes = std::vector<std::uint8_t>;
@@ -115,7 +114,7 @@ TEST_CASE("safetensors: malformed files and model mismatches get clear errors", 
   truncated.resize(truncated.size() - 4);
   REQUIRE(load_error(truncated) == "tensor 'b': data_offsets [16, 24] fall outside the 20 data bytes");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]}})", {1, 2, 3, 4})) ==
-          "tensor 'w': unsupported dtype I8 (keisan reads F32 and F64)");
+          "tensor 'w': unsupported dtype I8 (keisan reads F32, F64, I32, I64 and U8)");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", good_data)) ==
           "tensor 'w': holds 12 bytes but its shape and dtype need 16");
   REQUIRE(
