@@ -24,7 +24,9 @@ struct Training {
   std::int64_t step = 0;
 
   StateList<float> model() { return {{"0.W", &w, nullptr}, {"0.b", &b, nullptr}}; }
-  StateList<float> optimizer() { return {{"0.W.m", &w_m, nullptr}, {"0.b.m", &b_m, nullptr}, {"step", nullptr, &step}}; }
+  StateList<float> optimizer() {
+    return {{"0.W.m", &w_m, nullptr}, {"0.b.m", &b_m, nullptr}, {"step", nullptr, &step}};
+  }
   void fill(float v) {
     w.setConstant(v);
     b.setConstant(v);
@@ -173,8 +175,8 @@ TEST_CASE("checkpoint: refused files name the problem and fill nothing", "[io]")
       return error_of(path, b);
     };
     REQUIRE(with({{"format_version", "2"}}) ==
-            "keisan: " + path + ": checkpoint format version 2 is newer than this keisan (" KEISAN_VERSION
-                                ") reads (1)");
+            "keisan: " + path +
+                ": checkpoint format version 2 is newer than this keisan (" KEISAN_VERSION ") reads (1)");
     REQUIRE(with({{"epoch", ""}, {"seed", "-1"}, {"step", "12x"}, {"sampler.produced", "many"}}) ==
             "keisan: " + path +
                 ": bad checkpoint metadata: 'epoch' is missing; 'step' is '12x', not an integer; 'seed' is '-1', not "
@@ -190,6 +192,7 @@ TEST_CASE("checkpoint: extra metadata may not use the checkpoint's own keys", "[
   info.extra["sampler.epoch"] = "x";
   REQUIRE_THROWS_MATCHES(
       keisan::save_checkpoint(dir.file("x.safetensors"), a.model(), a.optimizer(), info), keisan::ValueError,
-      Catch::Matchers::Message("keisan::save_checkpoint: extra metadata key 'sampler.epoch' is reserved for the checkpoint"));
+      Catch::Matchers::Message(
+          "keisan::save_checkpoint: extra metadata key 'sampler.epoch' is reserved for the checkpoint"));
   REQUIRE_FALSE(std::filesystem::exists(dir.file("x.safetensors")));
 }

@@ -185,7 +185,8 @@ TEST_CASE("safetensors: integer entries save as I64 scalars and round trip with 
   TempDir dir;
   Matrix<double> m = Matrix<double>::Random(2, 3);
   std::int64_t step = -1234567890123, big = std::int64_t(1) << 62;
-  keisan::save_safetensors<double>(dir.file("s.safetensors"), {{"m", &m, nullptr}, {"step", nullptr, &step}, {"big", nullptr, &big}});
+  keisan::save_safetensors<double>(dir.file("s.safetensors"),
+                                   {{"m", &m, nullptr}, {"step", nullptr, &step}, {"big", nullptr, &big}});
   const auto info = keisan::read_safetensors_info(dir.file("s.safetensors"));
   REQUIRE(info.tensors.size() == 3);
   REQUIRE(info.tensors[1].name == "step");
@@ -194,7 +195,8 @@ TEST_CASE("safetensors: integer entries save as I64 scalars and round trip with 
   REQUIRE(info.tensors[1].elements() == 1);
   Matrix<double> m2(2, 3);
   std::int64_t step2 = 0, big2 = 0;
-  keisan::load_safetensors<double>(dir.file("s.safetensors"), {{"big", nullptr, &big2}, {"m", &m2, nullptr}, {"step", nullptr, &step2}});
+  keisan::load_safetensors<double>(dir.file("s.safetensors"),
+                                   {{"big", nullptr, &big2}, {"m", &m2, nullptr}, {"step", nullptr, &step2}});
   REQUIRE(m2 == m);
   REQUIRE(step2 == step);
   REQUIRE(big2 == big);
@@ -293,11 +295,13 @@ TEST_CASE("safetensors: a subset of a larger file loads with LoadOptions", "[io]
   Matrix<float> w = Matrix<float>::Random(2, 2), mom = Matrix<float>::Random(2, 2);
   std::int64_t step = 9;
   const std::string path = dir.file("c.safetensors");
-  keisan::save_safetensors<float>(path, {{"w", &w, nullptr}, {"optimizer.w.m", &mom, nullptr}, {"optimizer.step", nullptr, &step}});
+  keisan::save_safetensors<float>(
+      path, {{"w", &w, nullptr}, {"optimizer.w.m", &mom, nullptr}, {"optimizer.step", nullptr, &step}});
   Matrix<float> w2 = Matrix<float>::Zero(2, 2), b2 = Matrix<float>::Constant(1, 2, 7);
   // Strict: every problem at once, nothing written.
-  REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}),
-                      "keisan: " + path + ": does not match the model: missing b; unexpected optimizer.w.m optimizer.step");
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}),
+      "keisan: " + path + ": does not match the model: missing b; unexpected optimizer.w.m optimizer.step");
   REQUIRE(w2 == Matrix<float>::Zero(2, 2));
   keisan::LoadOptions take_only{false, true};
   REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}, take_only),
@@ -314,10 +318,13 @@ TEST_CASE("safetensors: a subset of a larger file loads with LoadOptions", "[io]
   std::int64_t as_int = 0;
   Matrix<float> step_as_matrix(1, 1);
   REQUIRE_THROWS_WITH(
-      keisan::load_safetensors<float>(path, {{"w", &wrong, nullptr}, {"optimizer.w.m", nullptr, &as_int},
-                                             {"optimizer.step", &step_as_matrix, nullptr}}, lenient),
-      "keisan: " + path + ": does not match the model: shape mismatch w (file [2, 2], model [3, 2]); dtype mismatch "
-                          "optimizer.w.m (file F32, model I64)");
+      keisan::load_safetensors<float>(
+          path,
+          {{"w", &wrong, nullptr}, {"optimizer.w.m", nullptr, &as_int}, {"optimizer.step", &step_as_matrix, nullptr}},
+          lenient),
+      "keisan: " + path +
+          ": does not match the model: shape mismatch w (file [2, 2], model [3, 2]); dtype mismatch "
+          "optimizer.w.m (file F32, model I64)");
   REQUIRE(step_as_matrix(0, 0) != 9.0f);  // nothing written
   REQUIRE(as_int == 0);
 }
@@ -327,15 +334,18 @@ TEST_CASE("safetensors: integer entries need one integer element; state lists mu
   write_bytes(dir.file("i.safetensors"),
               assemble(R"({"n":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})", le_bytes<std::int32_t>({1, 2})));
   std::int64_t n = 5;
-  REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}}),
-                      "keisan: " + dir.file("i.safetensors") + ": does not match the model: shape mismatch n (file [2], model [])");
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}}),
+      "keisan: " + dir.file("i.safetensors") + ": does not match the model: shape mismatch n (file [2], model [])");
   REQUIRE(n == 5);
   Matrix<float> w(1, 1);
-  REQUIRE_THROWS_MATCHES(keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, nullptr}}),
-                         keisan::ValueError,
-                         Catch::Matchers::Message("keisan::load_safetensors: state entry 'n' must point to exactly one of a matrix and an integer"));
+  REQUIRE_THROWS_MATCHES(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, nullptr}}), keisan::ValueError,
+      Catch::Matchers::Message(
+          "keisan::load_safetensors: state entry 'n' must point to exactly one of a matrix and an integer"));
   REQUIRE_THROWS_WITH(keisan::save_safetensors<float>(dir.file("x.safetensors"), {{"w", &w, &n}}),
                       "keisan::save_safetensors: state entry 'w' must point to exactly one of a matrix and an integer");
-  REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}, {"n", &w, nullptr}}),
-                      "keisan::load_safetensors: duplicate state name 'n'");
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}, {"n", &w, nullptr}}),
+      "keisan::load_safetensors: duplicate state name 'n'");
 }

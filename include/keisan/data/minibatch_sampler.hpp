@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,9 +54,12 @@ struct SamplerState {
 /// The name of a sampling mode ("shuffle", "replacement", "sequential").
 [[nodiscard]] inline const char* sampling_name(Sampling mode) noexcept {
   switch (mode) {
-    case Sampling::shuffle: return "shuffle";
-    case Sampling::replacement: return "replacement";
-    case Sampling::sequential: return "sequential";
+    case Sampling::shuffle:
+      return "shuffle";
+    case Sampling::replacement:
+      return "replacement";
+    case Sampling::sequential:
+      return "sequential";
   }
   return "?";
 }
@@ -151,8 +156,8 @@ class MinibatchSampler {
                        shape(s.n, s.batch_size, s.mode, s.drop_last) + ", this sampler draws " +
                        shape(n_, batch_, opt_.mode, opt_.drop_last));
     if (s.epoch < 0 || s.produced < 0 || s.produced > batches_per_epoch() || (s.epoch == 0 && s.produced != 0))
-      throw ValueError("keisan::MinibatchSampler::restore: invalid counters (epoch " + std::to_string(s.epoch) +
-                       ", " + std::to_string(s.produced) + " of " + std::to_string(batches_per_epoch()) +
+      throw ValueError("keisan::MinibatchSampler::restore: invalid counters (epoch " + std::to_string(s.epoch) + ", " +
+                       std::to_string(s.produced) + " of " + std::to_string(batches_per_epoch()) +
                        " batches produced)");
     Rng rng;
     std::istringstream in(s.rng);
@@ -205,8 +210,7 @@ class MinibatchSampler {
                                                               const std::string& prefix = "sampler.") {
   const auto get = [&](const char* key) -> const std::string& {
     const auto it = metadata.find(prefix + key);
-    if (it == metadata.end())
-      throw ValueError("keisan::sampler_state_from_metadata: no '" + prefix + key + "' entry");
+    if (it == metadata.end()) throw ValueError("keisan::sampler_state_from_metadata: no '" + prefix + key + "' entry");
     return it->second;
   };
   const auto bad = [&](const char* key) {

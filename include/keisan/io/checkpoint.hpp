@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,8 @@ struct CheckpointInfo {
 namespace detail {
 
 inline bool checkpoint_key_reserved(const std::string& key) {
-  return key == "format" || key == "format_version" || key == "keisan_version" || key == "epoch" ||
-         key == "step" || key == "seed" || key.rfind("sampler.", 0) == 0;
+  return key == "format" || key == "format_version" || key == "keisan_version" || key == "epoch" || key == "step" ||
+         key == "seed" || key.rfind("sampler.", 0) == 0;
 }
 
 /// `text` as a whole decimal number (an optional minus only if `is_signed`), or nothing.

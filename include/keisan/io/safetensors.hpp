@@ -70,9 +70,8 @@ std::string st_header(const StateList<Scalar>& state, const std::map<std::string
     if (t.name.empty() || t.name == "__metadata__" || header.contains(t.name))
       throw ValueError("keisan::save_safetensors: empty, reserved or duplicate tensor name '" + t.name + "'");
     if (t.is_integer()) {
-      header[t.name] = {{"dtype", "I64"},
-                        {"shape", nlohmann::ordered_json::array()},
-                        {"data_offsets", {offset, offset + 8}}};
+      header[t.name] = {
+          {"dtype", "I64"}, {"shape", nlohmann::ordered_json::array()}, {"data_offsets", {offset, offset + 8}}};
       offset += 8;
       continue;
     }
@@ -130,7 +129,6 @@ void save_safetensors(const std::string& path, const StateList<Scalar>& tensors,
     throw FormatError("keisan: " + path + ": cannot rename " + tmp + " into place");
   }
 }
-
 
 /// save_safetensors() of the parameters' values under their names.
 template <class Scalar>
@@ -279,7 +277,8 @@ inline std::pair<Index, Index> st_matrix_shape(const TensorInfo& t, const std::s
   constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<Index>::max());
   if (t.shape.empty()) return {1, 1};
   if (t.shape.size() == 1) {
-    if (t.shape[0] > max) st_fail(path, "tensor '" + t.name + "': shape " + st_shape_text(t.shape) + " is too large for a matrix");
+    if (t.shape[0] > max)
+      st_fail(path, "tensor '" + t.name + "': shape " + st_shape_text(t.shape) + " is too large for a matrix");
     return {1, static_cast<Index>(t.shape[0])};
   }
   std::uint64_t cols = 1;
