@@ -1,6 +1,7 @@
 // keisan tests: Dataset and MinibatchSampler.
 // SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <numeric>
 #include <set>
 
 #include "support/helpers.hpp"
@@ -88,6 +89,96 @@ TEST_CASE("MinibatchSampler: bad arguments throw", "[data]") {
   REQUIRE_THROWS_WITH(MinibatchSampler(10, 0), "keisan::MinibatchSampler: batch size must be >= 1, got 0");
   REQUIRE_THROWS_WITH(MinibatchSampler(3, 10, {Sampling::shuffle, true, 0}),
                       "keisan::MinibatchSampler: drop_last with 3 samples and batch size 10 leaves no batch");
+}
+
+namespace {
+/// The next `count` batches (across epoch boundaries, as a training loop takes them).
+std::vector<std::vector<Index>> take(MinibatchSampler& s, int count) {
+  std::vector<std::vector<Index>> out;
+  std::vector<Index> idx;
+  while (static_cast<int>(out.size()) < count) {
+    if (s.epoch() == 0 || !s.next(idx)) {
+      s.begin_epoch();
+      continue;
+    }
+    out.push_back(idx);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("MinibatchSampler: a restored state gives the batches of the uninterrupted run", "[data]") {
+  // 23 samples in batches of 5: 5 batches per epoch (the last short) in shuffle mode, 4 with
+  // replacement. Saving after 0, 3 (mid-epoch), 5 (an epoch's end) and 12 batches.
+  for (Sampling mode : {Sampling::shuffle, Sampling::replacement, Sampling::sequential}) {
+    for (bool drop_last : {false, true}) {
+      const keisan::SamplerOptions options{mode, drop_last, 99};
+      for (int saved_after : {0, 3, 4, 5, 12}) {
+        CAPTURE(keisan::sampling_name(mode), drop_last, saved_after);
+        MinibatchSampler uninterrupted(23, 5, options), first(23, 5, options);
+        const auto expected = take(uninterrupted, saved_after + 11);
+        const auto before = take(first, saved_after);
+        const keisan::SamplerState state = first.state();
+        // Through the metadata strings, as a checkpoint stores it, into a fresh sampler.
+        const auto metadata = keisan::to_metadata(state);
+        REQUIRE(keisan::has_sampler_state(metadata));
+        const keisan::SamplerState parsed = keisan::sampler_state_from_metadata(metadata);
+        REQUIRE(parsed == state);
+        MinibatchSampler resumed(23, 5, options);
+        resumed.restore(parsed);
+        REQUIRE(resumed.epoch() == first.epoch());
+        REQUIRE(resumed.state() == state);
+        auto all = before;
+        const auto after = take(resumed, 11);
+        all.insert(all.end(), after.begin(), after.end());
+        REQUIRE(all == expected);
+        // And the saved sampler itself goes on the same way.
+        REQUIRE(take(first, 11) == after);
+      }
+    }
+  }
+}
+
+TEST_CASE("MinibatchSampler: shuffle epochs are permutations of the identity drawn from the seed", "[data]") {
+  // Each epoch's order depends only on the engine as the epoch begins: Fisher-Yates from 0..n-1.
+  MinibatchSampler s(10, 10, {Sampling::shuffle, false, 5});
+  keisan::Rng rng(5);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    std::vector<Index> order(10);
+    std::iota(order.begin(), order.end(), Index(0));
+    for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[keisan::uniform_index(rng, i + 1)]);
+    REQUIRE(epoch_batches(s) == std::vector<std::vector<Index>>{order});
+  }
+}
+
+TEST_CASE("MinibatchSampler: restore refuses a state that does not fit", "[data]") {
+  using Catch::Matchers::Message;
+  MinibatchSampler s(23, 5, {Sampling::shuffle, false, 1});
+  (void)take(s, 2);
+  const keisan::SamplerState good = s.state();
+  MinibatchSampler other(23, 5, {Sampling::replacement, true, 1});
+  REQUIRE_THROWS_MATCHES(other.restore(good), keisan::ValueError,
+                         Message("keisan::MinibatchSampler::restore: the state is for 23 samples in batches of 5 "
+                                 "(shuffle), this sampler draws 23 samples in batches of 5 (replacement, drop_last)"));
+  MinibatchSampler fresh(23, 5, {Sampling::shuffle, false, 1});
+  keisan::SamplerState bad = good;
+  bad.produced = 6;
+  REQUIRE_THROWS_WITH(fresh.restore(bad),
+                      "keisan::MinibatchSampler::restore: invalid counters (epoch 1, 6 of 5 batches produced)");
+  bad = good;
+  bad.rng = "12 34";
+  REQUIRE_THROWS_WITH(fresh.restore(bad),
+                      "keisan::MinibatchSampler::restore: the RNG state is not std::mt19937_64 text");
+  REQUIRE(fresh.epoch() == 0);  // unchanged
+  auto metadata = keisan::to_metadata(good);
+  metadata["sampler.epoch"] = "1x";
+  REQUIRE_THROWS_WITH(keisan::sampler_state_from_metadata(metadata),
+                      "keisan::sampler_state_from_metadata: 'sampler.epoch' is '1x', not a valid value");
+  metadata = keisan::to_metadata(good);
+  metadata.erase("sampler.rng");
+  REQUIRE_FALSE(keisan::has_sampler_state(metadata));
+  REQUIRE_THROWS_WITH(keisan::sampler_state_from_metadata(metadata, "sampler."),
+                      "keisan::sampler_state_from_metadata: no 'sampler.rng' entry");
 }
 
 TEST_CASE("Dataset: validation and gathering", "[data]") {

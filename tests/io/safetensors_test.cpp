@@ -10,7 +10,6 @@
 
 using keisan::FormatError;
 using keisan::Matrix;
-using keisan::NamedMatrix;
 using keisan::test::TempDir;
 using keisan::test::write_bytes;
 using Bytes = std::vector<std::uint8_t>;
@@ -115,7 +114,7 @@ TEST_CASE("safetensors: malformed files and model mismatches get clear errors", 
   truncated.resize(truncated.size() - 4);
   REQUIRE(load_error(truncated) == "tensor 'b': data_offsets [16, 24] fall outside the 20 data bytes");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]}})", {1, 2, 3, 4})) ==
-          "tensor 'w': unsupported dtype I8 (keisan reads F32 and F64)");
+          "tensor 'w': unsupported dtype I8 (keisan reads F32, F64, I32, I64 and U8)");
   REQUIRE(load_error(assemble(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", good_data)) ==
           "tensor 'w': holds 12 bytes but its shape and dtype need 16");
   REQUIRE(
@@ -180,4 +179,173 @@ TEST_CASE("safetensors: parameters of a network round trip through their names",
   keisan::load_safetensors(dir.file("net.safetensors"), b.parameters());
   for (std::size_t i = 0; i < 4; ++i)
     REQUIRE(a.parameters()[i].parameter->value() == b.parameters()[i].parameter->value());
+}
+
+TEST_CASE("safetensors: integer entries save as I64 scalars and round trip with matrices", "[io]") {
+  TempDir dir;
+  Matrix<double> m = Matrix<double>::Random(2, 3);
+  std::int64_t step = -1234567890123, big = std::int64_t(1) << 62;
+  keisan::save_safetensors<double>(dir.file("s.safetensors"),
+                                   {{"m", &m, nullptr}, {"step", nullptr, &step}, {"big", nullptr, &big}});
+  const auto info = keisan::read_safetensors_info(dir.file("s.safetensors"));
+  REQUIRE(info.tensors.size() == 3);
+  REQUIRE(info.tensors[1].name == "step");
+  REQUIRE(info.tensors[1].dtype == "I64");
+  REQUIRE(info.tensors[1].shape.empty());  // a scalar, as the format allows
+  REQUIRE(info.tensors[1].elements() == 1);
+  Matrix<double> m2(2, 3);
+  std::int64_t step2 = 0, big2 = 0;
+  keisan::load_safetensors<double>(dir.file("s.safetensors"),
+                                   {{"big", nullptr, &big2}, {"m", &m2, nullptr}, {"step", nullptr, &step2}});
+  REQUIRE(m2 == m);
+  REQUIRE(step2 == step);
+  REQUIRE(big2 == big);
+  // An integer scalar also reads as a 1x1 matrix.
+  REQUIRE(keisan::read_safetensors_tensor<double>(dir.file("s.safetensors"), "step")(0, 0) == -1234567890123.0);
+}
+
+TEST_CASE("safetensors: I32 and U8 tensors written by hand load into integers and matrices", "[io]") {
+  TempDir dir;
+  // An 2x2x3 U8 "image" (bytes 0..11 then 255), an I32 vector and an I32 one-element counter.
+  Bytes data = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255};
+  const Bytes ints = le_bytes<std::int32_t>({-7, 70000, 41});
+  data.insert(data.end(), ints.begin(), ints.end());
+  const std::string json =
+      R"({"__metadata__":{"source":"hand"},"img":{"dtype":"U8","shape":[2,2,3],"data_offsets":[0,12]},)"
+      R"("v":{"dtype":"I32","shape":[2],"data_offsets":[12,20]},"n":{"dtype":"I32","shape":[1],"data_offsets":[20,24]}})";
+  write_bytes(dir.file("h.safetensors"), assemble(json, data));
+  Matrix<float> img(2, 6), v(1, 2);
+  std::int64_t n = 0;
+  const auto info = keisan::load_safetensors<float>(dir.file("h.safetensors"),
+                                                    {{"v", &v, nullptr}, {"n", nullptr, &n}, {"img", &img, nullptr}});
+  Matrix<float> expected(2, 6);
+  expected << 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255;
+  REQUIRE(img == expected);
+  REQUIRE(v(0, 0) == -7.0f);
+  REQUIRE(v(0, 1) == 70000.0f);
+  REQUIRE(n == 41);
+  REQUIRE(info.metadata.at("source") == "hand");
+  // The listing keeps the file's order (not alphabetical).
+  REQUIRE(info.tensors.size() == 3);
+  REQUIRE(info.tensors[0].name == "img");
+  REQUIRE(info.tensors[0].dtype == "U8");
+  REQUIRE(info.tensors[0].shape == std::vector<std::uint64_t>{2, 2, 3});
+  REQUIRE(info.tensors[1].name == "v");
+  REQUIRE(info.tensors[2].name == "n");
+  REQUIRE(info.find("n")->is_integer());
+  REQUIRE(info.find("zzz") == nullptr);
+}
+
+TEST_CASE("safetensors: listing a file and reading one tensor sized from the file", "[io]") {
+  TempDir dir;
+  const std::string json =
+      R"({"s":{"dtype":"F64","shape":[],"data_offsets":[0,8]},"r":{"dtype":"F32","shape":[3],"data_offsets":[8,20]},)"
+      R"("m":{"dtype":"F32","shape":[2,3],"data_offsets":[20,44]},"t":{"dtype":"F32","shape":[2,1,2],"data_offsets":[44,60]},)"
+      R"("e":{"dtype":"F32","shape":[0,4],"data_offsets":[60,60]}})";
+  Bytes data = le_bytes<double>({2.5});
+  const Bytes floats = le_bytes<float>({1, 2, 3, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23});
+  data.insert(data.end(), floats.begin(), floats.end());
+  const Bytes file = assemble(json, data);
+  write_bytes(dir.file("l.safetensors"), file);
+  const auto info = keisan::read_safetensors_info(dir.file("l.safetensors"));
+  REQUIRE(info.metadata.empty());
+  std::vector<std::string> names;
+  for (const auto& t : info.tensors) names.push_back(t.name);
+  REQUIRE(names == std::vector<std::string>{"s", "r", "m", "t", "e"});
+  REQUIRE(info.tensors[3].shape == std::vector<std::uint64_t>{2, 1, 2});
+  REQUIRE(info.tensors[2].begin == 20);
+  REQUIRE(info.tensors[2].end == 44);
+  const auto info2 = keisan::parse_safetensors_info(file.data(), file.size(), "mem");
+  REQUIRE(info2.tensors.size() == 5);
+
+  const std::string path = dir.file("l.safetensors");
+  const Matrix<float> s = keisan::read_safetensors_tensor<float>(path, "s");
+  REQUIRE((s.rows() == 1 && s.cols() == 1 && s(0, 0) == 2.5f));
+  const Matrix<double> r = keisan::read_safetensors_tensor<double>(path, "r");
+  REQUIRE((r.rows() == 1 && r.cols() == 3 && r(0, 2) == 3.0));
+  Matrix<float> em(2, 3);
+  em << 10, 11, 12, 13, 14, 15;
+  REQUIRE(keisan::read_safetensors_tensor<float>(path, "m") == em);
+  Matrix<float> et(2, 2);  // [2, 1, 2]: 2 rows of 1 * 2
+  et << 20, 21, 22, 23;
+  REQUIRE(keisan::read_safetensors_tensor<float>(path, "t") == et);
+  const Matrix<float> e = keisan::read_safetensors_tensor<float>(path, "e");
+  REQUIRE((e.rows() == 0 && e.cols() == 4));
+  REQUIRE(keisan::parse_safetensors_tensor<float>(file.data(), file.size(), "mem", "m") == em);
+  REQUIRE_THROWS_MATCHES(keisan::read_safetensors_tensor<float>(path, "w"), FormatError,
+                         Catch::Matchers::Message("keisan: " + path + ": has no tensor 'w'"));
+  REQUIRE_THROWS_WITH(keisan::parse_safetensors_tensor<float>(file.data(), file.size(), "mem", "w"),
+                      "keisan: mem: has no tensor 'w'");
+  // A zero-element tensor whose other dimensions overflow has no matrix shape.
+  write_bytes(dir.file("z.safetensors"),
+              assemble(R"({"z":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", {}));
+  REQUIRE_THROWS_WITH(keisan::read_safetensors_tensor<float>(dir.file("z.safetensors"), "z"),
+                      "keisan: " + dir.file("z.safetensors") +
+                          ": tensor 'z': shape [0, 4294967296, 4294967296] is too large for a matrix");
+  // The header-only reader checks the file as the full parser does.
+  write_bytes(dir.file("short.safetensors"), {1, 2});
+  REQUIRE_THROWS_WITH(keisan::read_safetensors_info(dir.file("short.safetensors")),
+                      "keisan: " + dir.file("short.safetensors") + ": too short for a safetensors file (2 bytes)");
+  REQUIRE_THROWS_WITH(keisan::read_safetensors_info(dir.file("none.safetensors")),
+                      "keisan: " + dir.file("none.safetensors") + ": cannot open file");
+}
+
+TEST_CASE("safetensors: a subset of a larger file loads with LoadOptions", "[io]") {
+  TempDir dir;
+  Matrix<float> w = Matrix<float>::Random(2, 2), mom = Matrix<float>::Random(2, 2);
+  std::int64_t step = 9;
+  const std::string path = dir.file("c.safetensors");
+  keisan::save_safetensors<float>(
+      path, {{"w", &w, nullptr}, {"optimizer.w.m", &mom, nullptr}, {"optimizer.step", nullptr, &step}});
+  Matrix<float> w2 = Matrix<float>::Zero(2, 2), b2 = Matrix<float>::Constant(1, 2, 7);
+  // Strict: every problem at once, nothing written.
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}),
+      "keisan: " + path + ": does not match the model: missing b; unexpected optimizer.w.m optimizer.step");
+  REQUIRE(w2 == Matrix<float>::Zero(2, 2));
+  keisan::LoadOptions take_only{false, true};
+  REQUIRE_THROWS_WITH(keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}, take_only),
+                      "keisan: " + path + ": does not match the model: missing b");
+  keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}}, take_only);
+  REQUIRE(w2 == w);
+  keisan::LoadOptions lenient{true, true};
+  w2.setZero();
+  keisan::load_safetensors<float>(path, {{"w", &w2, nullptr}, {"b", &b2, nullptr}}, lenient);
+  REQUIRE(w2 == w);
+  REQUIRE(b2 == Matrix<float>::Constant(1, 2, 7));  // missing: kept
+  // Shapes and dtypes never pass, whatever the options; all reported together.
+  Matrix<float> wrong(3, 2);
+  std::int64_t as_int = 0;
+  Matrix<float> step_as_matrix(1, 1);
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(
+          path,
+          {{"w", &wrong, nullptr}, {"optimizer.w.m", nullptr, &as_int}, {"optimizer.step", &step_as_matrix, nullptr}},
+          lenient),
+      "keisan: " + path +
+          ": does not match the model: shape mismatch w (file [2, 2], model [3, 2]); dtype mismatch "
+          "optimizer.w.m (file F32, model I64)");
+  REQUIRE(step_as_matrix(0, 0) != 9.0f);  // nothing written
+  REQUIRE(as_int == 0);
+}
+
+TEST_CASE("safetensors: integer entries need one integer element; state lists must be well formed", "[io]") {
+  TempDir dir;
+  write_bytes(dir.file("i.safetensors"),
+              assemble(R"({"n":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})", le_bytes<std::int32_t>({1, 2})));
+  std::int64_t n = 5;
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}}),
+      "keisan: " + dir.file("i.safetensors") + ": does not match the model: shape mismatch n (file [2], model [])");
+  REQUIRE(n == 5);
+  Matrix<float> w(1, 1);
+  REQUIRE_THROWS_MATCHES(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, nullptr}}), keisan::ValueError,
+      Catch::Matchers::Message(
+          "keisan::load_safetensors: state entry 'n' must point to exactly one of a matrix and an integer"));
+  REQUIRE_THROWS_WITH(keisan::save_safetensors<float>(dir.file("x.safetensors"), {{"w", &w, &n}}),
+                      "keisan::save_safetensors: state entry 'w' must point to exactly one of a matrix and an integer");
+  REQUIRE_THROWS_WITH(
+      keisan::load_safetensors<float>(dir.file("i.safetensors"), {{"n", nullptr, &n}, {"n", &w, nullptr}}),
+      "keisan::load_safetensors: duplicate state name 'n'");
 }
