@@ -16,6 +16,7 @@
 #include "keisan/core/random.hpp"
 #include "keisan/core/state.hpp"
 #include "keisan/core/threads.hpp"
+#include "keisan/core/version.hpp"
 #include "keisan/data/dataset.hpp"
 #include "keisan/data/minibatch_sampler.hpp"
 #include "keisan/nn/activation.hpp"
