@@ -21,8 +21,9 @@ inline void require_rate(const char* schedule, const char* name, double lr) {
   require_schedule(lr >= 0 && std::isfinite(lr), schedule,
                    std::string(name) + " must be >= 0 and finite, got " + std::to_string(lr));
 }
+// Called on every lr_at(): the message is built only when it is thrown (no allocation otherwise).
 inline void require_count(const char* schedule, std::int64_t t) {
-  require_schedule(t >= 0, schedule, "step must be >= 0, got " + std::to_string(t));
+  if (t < 0) require_schedule(false, schedule, "step must be >= 0, got " + std::to_string(t));
 }
 }  // namespace detail
 
