@@ -379,7 +379,7 @@ TEST_CASE("Optimizers: state written back through state()'s pointers resumes bit
   REQUIRE(c2.value() == c.value());
 }
 
-TEST_CASE("Optimizers: a parameter or state slot of another shape is a ValueError at step(), nothing updated",
+TEST_CASE("Optimizers: a parameter or state slot of another shape, or a negative step count, is a ValueError at step()",
           "[optim]") {
   Parameter<double> W(row(1, 2)), b(row(3, 4));
   ParameterList<double> params{{"fc.W", &W}, {"fc.b", &b}};
@@ -407,6 +407,11 @@ TEST_CASE("Optimizers: a parameter or state slot of another shape is a ValueErro
   REQUIRE_THROWS_MATCHES(adam.step(), keisan::ValueError,
                          Message("keisan::Adam: state 'fc.b.v' is 2x2 but parameter 'fc.b' is 1x2"));
   REQUIRE(adam.steps() == 1);
+  // A restored step count below zero.
+  *adam.state().at(3).matrix = Matrix<double>::Zero(1, 2);
+  *adam.state().back().integer = -1;
+  REQUIRE_THROWS_WITH(adam.step(), "keisan::Adam: step count must be >= 0, got -1");
+  REQUIRE(adam.steps() == -1);
 }
 
 TEST_CASE("Optimizers: weight decay arguments are checked for every optimizer", "[optim]") {

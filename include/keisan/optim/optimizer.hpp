@@ -63,9 +63,10 @@ class Optimizer {
   /// One update of every parameter from its current gradient. Throws ValueError naming the
   /// optimizer, the parameter (or state slot) and both shapes when a parameter's shape changed
   /// since construction (`Parameter::assign` of another shape) or a restored slot has the wrong
-  /// shape; nothing is updated then.
+  /// shape, and when a restored step count is negative; nothing is updated then.
   void step() {
     check_shapes();
+    if (steps_ < 0) require(false, "step count must be >= 0, got " + std::to_string(steps_));
     ++steps_;
     update();
   }
