@@ -32,6 +32,8 @@
 #include "keisan/ops/softmax.hpp"
 #include "keisan/optim/adagrad.hpp"
 #include "keisan/optim/adam.hpp"
+#include "keisan/optim/clip.hpp"
 #include "keisan/optim/optimizer.hpp"
 #include "keisan/optim/rmsprop.hpp"
+#include "keisan/optim/schedule.hpp"
 #include "keisan/optim/sgd.hpp"

@@ -147,3 +147,65 @@ TEST_CASE("Zero allocations: the Evaluator's second pass over a dataset allocate
   REQUIRE(allocs == 0);
   REQUIRE(second == first);
 }
+
+TEST_CASE("Zero allocations: weight decay (weights only), parameters without a gradient, clip_grad_norm, a schedule",
+          "[core][alloc][optim]") {
+  const auto data = keisan::test::xor_blobs<float>(256, 30);
+  using keisan::Decay;
+  for (bool skip : {true, false})
+    for (int which = 0; which < 4; ++which) {
+      auto net = keisan::test::small_net<float>(31);
+      Parameter<float> unused(Matrix<float>::Ones(4, 4));  // no backward pass ever reaches it
+      auto params = net.parameters();
+      params.push_back({"unused.W", &unused});
+      std::unique_ptr<keisan::Optimizer<float>> opt;
+      switch (which) {
+        case 0:
+          opt = std::make_unique<keisan::SGD<float>>(params, 0.1,
+                                                     keisan::SGDOptions{0.9, true, 1e-4, Decay::weights_only, skip});
+          break;
+        case 1:
+          opt = std::make_unique<keisan::AdaGrad<float>>(params, 0.1,
+                                                         keisan::AdaGradOptions{1e-7, 1e-4, Decay::weights_only, skip});
+          break;
+        case 2:
+          opt = std::make_unique<keisan::RMSProp<float>>(
+              params, 0.01, keisan::RMSPropOptions{0.99, 1e-7, 1e-4, Decay::weights_only, skip});
+          break;
+        default:
+          opt = std::make_unique<keisan::Adam<float>>(
+              params, 0.01, keisan::AdamOptions{0.9, 0.999, 1e-8, 1e-4, Decay::weights_only, skip});
+          break;
+      }
+      const keisan::WarmupLR schedule(3, keisan::CosineLR(0.01, 20, 1e-4));
+      keisan::MinibatchSampler sampler(data.size(), 32, {keisan::Sampling::shuffle, true, 32});
+      Graph<float> g;
+      keisan::Batch<float> batch;
+      std::vector<keisan::Index> idx;
+      double norms = 0;
+      bool batches = true;
+      auto step = [&] {
+        batches = sampler.next(idx) && batches;
+        data.gather(idx, batch);
+        g.clear();
+        opt->zero_grad();
+        g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
+        norms += keisan::clip_grad_norm(params, 0.5);
+        schedule.apply(*opt, opt->steps());
+        opt->step();
+      };
+      sampler.begin_epoch();
+      step();  // warm-up sizes every buffer
+      const long allocs = keisan::test::count_allocations([&] {
+        for (int i = 0; i < 5; ++i) step();
+      });
+      INFO("optimizer #" << which << ", skip_without_grad " << skip);
+      REQUIRE(allocs == 0);
+      REQUIRE(batches);
+      REQUIRE(std::isfinite(norms));
+      REQUIRE(opt->steps() == 6);
+      // Skipped, it keeps its value; updated with a zero gradient, weight decay shrinks it.
+      REQUIRE((unused.value() == Matrix<float>::Ones(4, 4)) == skip);
+      REQUIRE(unused.grad_is_zero());
+    }
+}

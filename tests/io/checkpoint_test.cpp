@@ -107,7 +107,7 @@ TEST_CASE("checkpoint: model, optimizer state and metadata round trip in one saf
   keisan::load_safetensors<float>(path, c.model(), {false, true});
   REQUIRE(c.w == a.w);
 
-  // Without a sampler, and with an empty optimizer state (plain SGD).
+  // Without a sampler, and with an empty optimizer state.
   CheckpointInfo plain;
   plain.epoch = 1;
   keisan::save_checkpoint<float>(dir.file("p.safetensors"), a.model(), {}, plain);

@@ -6,28 +6,34 @@
 
 namespace keisan {
 
-/// h += g^2; w -= lr * g / (sqrt(h) + eps). As the book's AdaGrad (eps 1e-7). State slot: "sum_sq".
+struct AdaGradOptions {
+  double eps = 1e-7;              ///< > 0, added to sqrt(h) (the book's 1e-7)
+  double weight_decay = 0;        ///< L2 penalty lambda >= 0, added to the gradient as lambda * w
+  Decay decay = Decay::all;       ///< which parameters decay (Decay::weights_only: not biases)
+  bool skip_without_grad = true;  ///< leave parameters no backward pass reached alone (PyTorch)
+};
+
+/// h += g^2; w -= lr * g / (sqrt(h) + eps). As the book's AdaGrad. State: slot "sum_sq" and "step".
 template <class Scalar>
 class AdaGrad final : public Optimizer<Scalar> {
  public:
-  /// Throws ValueError for lr < 0 or eps <= 0.
-  AdaGrad(ParameterList<Scalar> params, double lr, double eps = 1e-7)
-      : Optimizer<Scalar>(std::move(params), lr, {"sum_sq"}, false, "AdaGrad"), eps_(eps) {
-    this->require(eps > 0, "eps must be > 0, got " + std::to_string(eps));
-  }
-
-  void step() override {
-    const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(eps_);
-    for (std::size_t i = 0; i < this->params_.size(); ++i) {
-      Parameter<Scalar>& p = *this->params_[i].parameter;
-      const auto g = p.grad().array();
-      auto h = this->slots_[0][i].array();
-      h += g.square();
-      p.value().array() -= lr * g / (h.sqrt() + eps);
-    }
+  /// Throws ValueError for lr < 0, eps <= 0 or weight_decay < 0.
+  AdaGrad(ParameterList<Scalar> params, double lr, AdaGradOptions options = {})
+      : Optimizer<Scalar>(std::move(params), lr, {"sum_sq"}, Optimizer<Scalar>::shared_options(options), "AdaGrad"),
+        eps_(options.eps) {
+    this->require(options.eps > 0, "eps must be > 0, got " + std::to_string(options.eps));
   }
 
  private:
+  void update() override {
+    const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(eps_);
+    this->for_each_parameter([&](std::size_t i, auto& w, const auto& g) {
+      auto h = this->slots_[0][i].array();
+      h += g.square();
+      w -= lr * g / (h.sqrt() + eps);
+    });
+  }
+
   double eps_;
 };
 
