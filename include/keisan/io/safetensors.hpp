@@ -5,13 +5,17 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <vector>
 
@@ -61,10 +65,43 @@ constexpr const char* safetensors_dtype() {
 
 }  // namespace detail
 
+namespace detail {
+
+/// save_safetensors() replaces `path` by a rename: refuse when that would replace something other
+/// than a regular file (a directory, a device such as /dev/null, a FIFO) or a symbolic link
+/// (the link itself would be replaced, not the file it points to).
+inline void st_check_replaceable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (fs::is_symlink(st)) st_fail(path, "is a symbolic link; refusing to replace it (save to the file it points to)");
+  if (fs::exists(st) && !fs::is_regular_file(st)) st_fail(path, "is not a regular file; refusing to replace it");
+}
+
+/// Creates a file of its own beside `path` (`path.tmp-<random hex>`, exclusive create: never an
+/// existing file of the user's) and names it in `tmp`; nullptr if it cannot.
+inline std::FILE* st_create_temp(const std::string& path, std::string& tmp) {
+  std::random_device entropy;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint64_t r = (std::uint64_t{entropy()} << 32) ^ entropy();
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%016llx", static_cast<unsigned long long>(r));
+    tmp = path + suffix;
+    errno = 0;
+    if (std::FILE* f = std::fopen(tmp.c_str(), "wbx")) return f;  // "x": fails if it exists (C11)
+    if (errno != EEXIST) return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace detail
+
 /// Writes `tensors` (2-D, dtype F32 for float, F64 for double) and optional string metadata to
-/// `path`. The file is written to `path.tmp` and renamed into place, so a crash never leaves a
-/// half-written weights file. Throws FormatError when the file cannot be written, ValueError for
-/// an empty or duplicate name.
+/// `path`. The file is written to a new temporary file beside it (`path.tmp-<random>`, which
+/// never overwrites an existing file) and renamed into place, so a crash never leaves a
+/// half-written weights file. Throws FormatError when the file cannot be written, or when `path`
+/// exists and is not a regular file (a directory, a device, a FIFO) or is a symbolic link, which
+/// the rename would replace; ValueError for an empty or duplicate name.
 template <class Scalar>
 void save_safetensors(const std::string& path, const std::vector<NamedMatrix<Scalar>>& tensors,
                       const std::map<std::string, std::string>& metadata = {}) {
@@ -84,22 +121,22 @@ void save_safetensors(const std::string& path, const std::vector<NamedMatrix<Sca
   }
   std::string json = header.dump();
   json.append((8 - json.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned, as the spec suggests
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FormatError("keisan: " + path + ": cannot open for writing");
-    std::uint8_t len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(json.size()) >> (8 * i));
-    out.write(reinterpret_cast<const char*>(len), 8);
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
-    for (const auto& t : tensors)  // row-major in memory = the C order safetensors wants
-      out.write(reinterpret_cast<const char*>(t.value->data()),
-                static_cast<std::streamsize>(t.value->size() * sizeof(Scalar)));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw FormatError("keisan: " + path + ": write failed");
-    }
+  detail::st_check_replaceable(path);
+  std::string tmp;
+  std::FILE* out = detail::st_create_temp(path, tmp);
+  if (!out) throw FormatError("keisan: " + path + ": cannot open for writing");
+  std::uint8_t len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(json.size()) >> (8 * i));
+  bool ok = std::fwrite(len, 1, 8, out) == 8 && std::fwrite(json.data(), 1, json.size(), out) == json.size();
+  for (const auto& t : tensors) {  // row-major in memory = the C order safetensors wants
+    const auto bytes = static_cast<std::size_t>(t.value->size()) * sizeof(Scalar);
+    ok = ok && std::fwrite(t.value->data(), 1, bytes, out) == bytes;
+  }
+  ok = std::fflush(out) == 0 && ok;
+  ok = std::fclose(out) == 0 && ok;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw FormatError("keisan: " + path + ": write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
