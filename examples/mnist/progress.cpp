@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,10 +20,10 @@ std::string format_duration(double seconds) {
   } else if (seconds < 60) {
     std::snprintf(buf, sizeof buf, "%.0fs", seconds);
   } else if (seconds < 3600) {
-    const auto s = static_cast<long long>(seconds + 0.5);
+    const long long s = std::llround(seconds);
     std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
   } else {
-    const auto m = static_cast<long long>(seconds / 60 + 0.5);
+    const long long m = std::llround(seconds / 60);
     std::snprintf(buf, sizeof buf, "%lldh%02lldm", m / 60, m % 60);
   }
   return buf;
