@@ -54,7 +54,7 @@ if command -v gnuplot >/dev/null 2>&1; then
   gnuplot <<GP
 set terminal pngcairo size 720,420 font ',10'
 set output '$out/gradient_ratio.png'
-set title 'Numerical / backprop gradient cost, book net 784-h-10 (h = 10, 50, 100, 200)'
+set title 'Numerical / backprop gradient cost, book net 784-h-10 (h = 2, 10, 50, 100, 200)'
 set xlabel 'parameters P'; set ylabel 'time(central differences) / time(backprop)'
 set grid; set key top left
 set xrange [0:*]; set yrange [0:*]

@@ -39,7 +39,7 @@ def main(out):
     print("| hidden | parameters P | backprop (ms) | numerical (ms, all P) | numerical / backprop | ratio / P |")
     print("|---|---|---|---|---|---|")
     rows = []
-    for h in (10, 50, 100, 200):
+    for h in (2, 10, 50, 100, 200):
         bp = g[f"BM_GradientBackprop/hidden:{h}"]
         nu = g[f"BM_GradientNumerical/hidden:{h}/manual_time"]
         p = bp["params"]

@@ -3,9 +3,63 @@
 // batch 100. Run with --help for every flag. This file: the command line (CLI11).
 // SPDX-License-Identifier: MIT
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
 
 #include "config.hpp"
+
+namespace {
+
+/// A whole number in [lo, hi]; otherwise the message says so in words ("--batch: must be a whole
+/// number >= 1, got 0"), instead of CLI11's range of 300 digits.
+CLI::Validator whole_number(long long lo, unsigned long long hi, const std::string& words, const std::string& help) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        const char* s = text.c_str();
+        while (*s == ' ') ++s;
+        char* end = nullptr;
+        errno = 0;
+        bool ok = *s != '\0' && *s != '+';
+        if (ok && *s == '-') {
+          const long long v = std::strtoll(s, &end, 10);
+          ok = errno == 0 && *end == '\0' && v >= lo;
+        } else if (ok) {
+          const unsigned long long v = std::strtoull(s, &end, 10);
+          ok = errno == 0 && *end == '\0' && (lo <= 0 || v >= static_cast<unsigned long long>(lo));
+          if (ok && v > hi) return "must be at most " + std::to_string(hi) + ", got " + text;
+        }
+        return ok ? std::string() : "must be " + words + ", got " + text;
+      },
+      help);
+}
+
+/// A finite number > 0.
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok = !text.empty() && *end == '\0' && std::isfinite(v) && v > 0;
+        return ok ? std::string() : "must be a positive number, got " + text;
+      },
+      "> 0");
+}
+
+/// Hidden sizes as given, for messages.
+std::string hidden_flag(const std::vector<int>& hidden) {
+  std::string out = "--hidden";
+  for (int h : hidden) out += " " + std::to_string(h);
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   mnist_example::Config c;
@@ -17,11 +71,13 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", c.epochs,
                  "passes over the training set (0: only evaluate); default: enough for the "
                  "book's 10,000 iterations (17 epochs on full MNIST)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--batch", c.batch, "minibatch size")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr", c.lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(whole_number(0, INT_MAX, "a whole number >= 0 (0: only evaluate)", ">= 0"));
+  app.add_option("--batch", c.batch, "minibatch size (at most the training set's size)")
+      ->check(whole_number(1, INT_MAX, "a whole number >= 1", ">= 1"))
+      ->capture_default_str();
+  app.add_option("--lr", c.lr, "learning rate")->check(positive_number())->capture_default_str();
   app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, INT_MAX, "a whole number >= 1 (each size)", ">= 1"))
       ->capture_default_str();
   app.add_option("--activation", c.activation, "hidden activation")
       ->check(CLI::IsMember({"sigmoid", "relu", "tanh"}))
@@ -35,9 +91,11 @@ int main(int argc, char** argv) {
   app.add_option("--init", c.init, "weight initialisation: book (0.01 N(0,1)), xavier, he")
       ->check(CLI::IsMember({"book", "xavier", "he"}))
       ->capture_default_str();
-  app.add_option("--seed", c.seed, "seed of the initial weights and of the sampler")->capture_default_str();
+  app.add_option("--seed", c.seed, "seed of the initial weights and of the sampler")
+      ->check(whole_number(0, UINT64_MAX, "a whole number >= 0", ">= 0"))
+      ->capture_default_str();
   app.add_option("--threads", c.threads, "threads for matrix products (needs an OpenMP build)")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, 1024, "a whole number from 1 to 1024", "1 to 1024"))
       ->capture_default_str();
   app.add_option("--metrics", c.metrics, "write per-epoch metrics as CSV to this file");
   app.add_option("--save", c.save, "save the trained weights as .safetensors");
@@ -48,10 +106,21 @@ int main(int argc, char** argv) {
                "check every op's output and gradient for NaN/inf and stop at the first, naming the op");
   app.add_option("--dot", c.dot, "write the graph of one training step as Graphviz DOT (render: dot -Tpng)");
   CLI11_PARSE(app, argc, argv);
+  int rc = 1;
   try {
-    return mnist_example::run(c);
+    rc = mnist_example::run(c);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory with %s --batch %d; try smaller sizes\n", hidden_flag(c.hidden).c_str(),
+                 c.batch);
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }
+  // What was printed must have arrived (stdout on a full disk would lose it without a word).
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "error: standard output: write failed\n");
+    return 1;
+  }
+  return rc;
 }

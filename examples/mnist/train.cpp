@@ -2,16 +2,22 @@
 // SPDX-License-Identifier: MIT
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <keisan/data/mnist.hpp>
 #include <keisan/io/safetensors.hpp>
 #include <map>
 #include <memory>
+#include <stdexcept>
+#include <system_error>
 
 #include "app.hpp"
+#include "output_paths.hpp"
+#include "progress.hpp"
 
 namespace mnist_example {
 namespace {
@@ -32,7 +38,8 @@ bool has_mnist(const std::string& dir) {
   for (const char* stem :
        {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     const std::string path = dir + "/" + stem;
-    if (!std::ifstream(path) && !std::ifstream(path + ".gz")) return false;
+    std::error_code ec;  // existence only: opening a FIFO to find out would block
+    if (!std::filesystem::exists(path, ec) && !std::filesystem::exists(path + ".gz", ec)) return false;
   }
   return true;
 }
@@ -69,48 +76,62 @@ double evaluate(keisan::Sequential<float>& net, const keisan::Dataset<float>& da
   return static_cast<double>(hits) / static_cast<double>(data.size());
 }
 
-/// A one-line progress bar on a terminal; silent otherwise (the epoch lines say it all).
-class Progress {
- public:
-  Progress(int epoch, int epochs, keisan::Index total, keisan::Index batch)
-      : epoch_(epoch),
-        epochs_(epochs),
-        total_(total),
-        batch_(batch),
-        tty_(isatty(STDOUT_FILENO) != 0),
-        start_(Clock::now()) {}
-  void update(keisan::Index done, double loss) {
-    if (!tty_) return;
-    const auto now = Clock::now();
-    if (done != total_ && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    const double rate = secs > 0 ? static_cast<double>(done * batch_) / secs : 0;
-    const double eta = done > 0 ? secs * static_cast<double>(total_ - done) / static_cast<double>(done) : 0;
-    const int width = 24, filled = static_cast<int>(width * done / std::max<keisan::Index>(total_, 1));
-    std::printf("\repoch %d/%d [%s%s] %lld/%lld loss %.4f %.0f samples/s ETA %.0fs ", epoch_, epochs_,
-                std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                std::string(static_cast<std::size_t>(width - filled), '.').c_str(), static_cast<long long>(done),
-                static_cast<long long>(total_), loss, rate, eta);
-    std::fflush(stdout);
-  }
-  void finish() {
-    if (tty_) std::printf("\r\033[K");
-  }
+/// `dir/stem`, or `dir/stem.gz` when only that exists (as load_mnist picks them): for messages.
+std::string mnist_file(const std::string& dir, const std::string& stem) {
+  const std::string raw = dir + "/" + stem;
+  std::error_code ec;
+  return std::filesystem::exists(raw, ec) ? raw : raw + ".gz";
+}
 
- private:
-  int epoch_, epochs_;
-  keisan::Index total_, batch_;
-  bool tty_;
-  Clock::time_point start_, last_{};
-};
+/// Refuses a data set the network cannot use, naming its file: no images, or images that are not
+/// MNIST's 28x28.
+void check_images(const keisan::Dataset<float>& set, const std::string& file, const char* role) {
+  if (set.size() == 0) throw keisan::FormatError("keisan: " + file + ": holds no images; nothing to " + role);
+  if (set.features().cols() != 784)
+    throw keisan::FormatError("keisan: " + file + ": images of " + std::to_string(set.features().cols()) +
+                              " pixels; this network takes MNIST's 28x28 = 784");
+}
 
-/// Fails now, before any training, if `path` could not be written later: nothing is lost.
-void require_writable(const std::string& path) {
-  if (path.empty()) return;
-  const std::string probe = path + ".probe";
-  if (!std::ofstream(probe)) throw keisan::FormatError("keisan: " + path + ": cannot open for writing");
-  std::remove(probe.c_str());
+std::string human_bytes(double bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 6) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+/// Refuses, before anything is allocated, a model or batch this machine cannot hold: the
+/// weights, their gradients and the optimizer's state, and the activations of a batch (or of the
+/// 1,000-image evaluation chunks), all float, against the machine's physical memory. Also a
+/// batch larger than the training set.
+void check_sizes(const Config& c, keisan::Index train_size) {
+  if (c.batch > train_size)
+    throw std::invalid_argument("--batch " + std::to_string(c.batch) + " is larger than the training set (" +
+                                std::to_string(train_size) + " images)");
+  double params = 0, widths = 0;  // in doubles: 784 x 10^9 x 10^9 must not overflow
+  double in = 784;
+  for (int h : c.hidden) {
+    params += in * h + h;
+    widths += h;
+    in = h;
+  }
+  params += in * 10 + 10;
+  const double state = c.optimizer == "adam" ? 2 : c.optimizer == "sgd" ? 0 : 1;
+  const double rows = std::max<double>(c.batch, 1000);
+  const double bytes = 4 * (params * (2 + state) + rows * (784 + 4 * widths + 40)) + (c.gradcheck ? 16 * params : 0);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  if (memory > 0 && bytes > memory) {
+    std::string hidden;
+    for (int h : c.hidden) hidden += " " + std::to_string(h);
+    throw std::invalid_argument(
+        "--hidden" + hidden + " with --batch " + std::to_string(c.batch) + " needs about " + human_bytes(bytes) +
+        " of memory (weights, gradients, optimizer state, activations); this machine has " + human_bytes(memory));
+  }
 }
 
 std::map<std::string, std::string> architecture(const Config& c) {
@@ -135,9 +156,13 @@ int run(const Config& c) {
           cache.c_str());
     }
   }
-  require_writable(c.save);
-  require_writable(c.dot);
+  check_output_path(c.metrics, "--metrics", Output::in_place);
+  check_output_path(c.dot, "--dot", Output::in_place);
+  check_output_path(c.save, "--save", Output::replaced);
   const auto mnist = keisan::load_mnist<float>(dir);
+  check_images(mnist.train, mnist_file(dir, "train-images-idx3-ubyte"), "train on");
+  check_images(mnist.test, mnist_file(dir, "t10k-images-idx3-ubyte"), "test on");
+  check_sizes(c, mnist.train.size());
   std::printf("data: %s (%lld train, %lld test images) from %s\n",
               mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset", static_cast<long long>(mnist.train.size()),
               static_cast<long long>(mnist.test.size()), dir.c_str());
@@ -165,6 +190,7 @@ int run(const Config& c) {
     metrics.open(c.metrics);
     if (!metrics) throw keisan::FormatError("keisan: " + c.metrics + ": cannot open for writing");
     metrics << "epoch,train_loss,train_acc,test_acc,seconds\n";
+    if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
   }
 
   keisan::Graph<float> g;
@@ -200,8 +226,10 @@ int run(const Config& c) {
     std::printf("epoch %2d  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", epoch, train_loss, train_acc,
                 test_acc, seconds);
     std::fflush(stdout);
-    if (metrics.is_open())
+    if (metrics.is_open()) {  // flushed each epoch: a run cut short keeps the epochs it finished
       metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
+      if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
+    }
   }
 
   if (!c.dot.empty()) {  // one step's graph, values and gradient norms included
@@ -209,8 +237,10 @@ int run(const Config& c) {
     g.clear();
     g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
     std::ofstream dot(c.dot);
-    dot << keisan::to_dot(g, {true}, net.parameters());
     if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": cannot open for writing");
+    dot << keisan::to_dot(g, {true}, net.parameters());
+    dot.close();  // a full disk shows here, not in the destructor
+    if (!dot) throw keisan::FormatError("keisan: " + c.dot + ": write failed");
     std::printf("wrote the graph of one training step to %s (render: dot -Tpng %s -o graph.png)\n", c.dot.c_str(),
                 c.dot.c_str());
   }

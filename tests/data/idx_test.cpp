@@ -1,7 +1,9 @@
 // keisan tests: the IDX reader (raw and gzip) and the MNIST loader, good and malformed files.
 // SPDX-License-Identifier: MIT
+#include <sys/stat.h>
 #include <zlib.h>
 
+#include <filesystem>
 #include <keisan/data/mnist.hpp>
 
 #include "support/catch.hpp"
@@ -136,6 +138,32 @@ TEST_CASE("MNIST: images and labels that disagree, labels above 9, missing files
   REQUIRE_THROWS_WITH(keisan::load_mnist<float>(dir.path().string()),
                       "keisan: " + dir.path().string() +
                           ": no train-images-idx3-ubyte (nor train-images-idx3-ubyte.gz) in this directory");
+}
+
+TEST_CASE("IDX: a directory, a FIFO or a device where a file should be is refused by name", "[data]") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("train-images-idx3-ubyte"));
+  for (const char* other : {"train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+    write_bytes(dir.file(other), {});  // load_mnist finds all four before it reads the first
+  // A directory "opens" as a stream whose size reads as ~2^63: it used to end in std::bad_alloc.
+  REQUIRE_THROWS_WITH(keisan::read_idx_any(dir.file("train-images-idx3-ubyte"), 3),
+                      "keisan: " + dir.file("train-images-idx3-ubyte") + ": is a directory, not a file");
+  REQUIRE_THROWS_WITH(keisan::load_mnist<float>(dir.path().string()),
+                      "keisan: " + dir.file("train-images-idx3-ubyte") + ": is a directory, not a file");
+  // Opening a FIFO blocks until someone writes to it: it used to hang.
+  REQUIRE(mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  REQUIRE_THROWS_WITH(keisan::read_idx(dir.file("fifo"), 1),
+                      "keisan: " + dir.file("fifo") + ": is not a regular file (a FIFO, device or socket)");
+  REQUIRE_THROWS_WITH(keisan::read_idx_any("/dev/zero", 1),
+                      "keisan: /dev/zero: is not a regular file (a FIFO, device or socket)");
+  // load_mnist looks for its files without opening them, so a FIFO named like one is refused too.
+  TempDir fifos;
+  REQUIRE(mkfifo(fifos.file("train-images-idx3-ubyte").c_str(), 0600) == 0);
+  for (const char* other : {"train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+    write_bytes(fifos.file(other), {});
+  REQUIRE_THROWS_WITH(
+      keisan::load_mnist<float>(fifos.path().string()),
+      "keisan: " + fifos.file("train-images-idx3-ubyte") + ": is not a regular file (a FIFO, device or socket)");
 }
 
 TEST_CASE("MNIST: the bundled subset loads, scaled to [0, 1]", "[data]") {

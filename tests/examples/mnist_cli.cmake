@@ -1,5 +1,5 @@
 # keisan tests: the MNIST example end to end, run by ctest as `cmake -P`.
-# -DMNIST=<binary> -DDATA=<bundled subset dir> -DWORK=<scratch dir> -DCASE=train|flags
+# -DMNIST=<binary> -DDATA=<bundled subset dir> -DWORK=<scratch dir> -DCASE=train|flags|outputs|data
 cmake_minimum_required(VERSION 3.21)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -34,6 +34,11 @@ if(CASE STREQUAL "train")
   endif()
   test_accuracy("${out}" trained)
   message(STATUS "2 epochs on the bundled subset: test accuracy ${trained}")
+  # Not a terminal: one line per epoch, no progress bar, no carriage return.
+  string(FIND "${out}" "\r" cr)
+  if(NOT cr EQUAL -1 OR NOT out MATCHES "epoch  1  train loss [^\n]*\nepoch  2  train loss")
+    message(FATAL_ERROR "piped output should be one line per epoch, without carriage returns:\n${out}")
+  endif()
   if(trained LESS 0.80)
     message(FATAL_ERROR "test accuracy ${trained} < 0.80 after 2 epochs on the bundled subset:\n${out}")
   endif()
@@ -75,22 +80,122 @@ if(CASE STREQUAL "train")
 elseif(CASE STREQUAL "flags")
   expect_failure("--activation: swish not in {sigmoid,relu,tanh}" --activation swish --epochs 0)
   expect_failure("--optimizer: adamw not in" --optimizer adamw --epochs 0)
-  expect_failure("--lr: Value -0.1 not in range" --lr -0.1 --epochs 0)
-  expect_failure("--batch: Value 0 not in range" --batch 0 --epochs 0)
+  # Every numeric flag says in words what it takes (it used to print a 330-character range).
+  expect_failure("--lr: must be a positive number, got 0\n" --lr 0 --epochs 0)
+  expect_failure("--lr: must be a positive number, got -0.1\n" --lr -0.1 --epochs 0)
+  expect_failure("--lr: must be a positive number, got fast\n" --lr fast --epochs 0)
+  expect_failure("--lr: must be a positive number, got inf\n" --lr inf --epochs 0)
+  expect_failure("--batch: must be a whole number >= 1, got 0\n" --batch 0 --epochs 0)
+  expect_failure("--batch: must be a whole number >= 1, got 2.5\n" --batch 2.5 --epochs 0)
+  expect_failure("--batch: must be at most 2147483647, got 99999999999\n" --batch 99999999999 --epochs 0)
+  expect_failure("--epochs: must be a whole number >= 0 \\(0: only evaluate\\), got -1\n" --epochs -1)
+  expect_failure("--hidden: must be a whole number >= 1 \\(each size\\), got 0\n" --hidden 50 0 --epochs 0)
+  expect_failure("--threads: must be a whole number from 1 to 1024, got 0\n" --threads 0 --epochs 0)
+  expect_failure("--seed: must be a whole number >= 0, got -1\n" --seed -1 --epochs 0)
+  run_mnist(out rc --lr 0)
+  if(out MATCHES "179769")
+    message(FATAL_ERROR "--lr 0 still prints the double range:\n${out}")
+  endif()
   expect_failure("--data: Directory does not exist: ${WORK}/nowhere" --data ${WORK}/nowhere)
   expect_failure("The following argument was not expected: --bogus" --bogus)
   file(WRITE ${WORK}/junk.safetensors "not a safetensors file at all")
   expect_failure("error: keisan: ${WORK}/junk.safetensors: header length [0-9]+ exceeds the 100 MB limit"
                  --data ${DATA} --epochs 0 --load ${WORK}/junk.safetensors)
-  # Output files that cannot be written: named, non-zero exit, before any training is done.
-  expect_failure("error: keisan: ${WORK}/no/dir/m.csv: cannot open for writing"
-                 --data ${DATA} --epochs 0 --metrics ${WORK}/no/dir/m.csv)
-  expect_failure("error: keisan: ${WORK}/no/dir/w.safetensors: cannot open for writing"
-                 --data ${DATA} --epochs 5 --save ${WORK}/no/dir/w.safetensors)
-  expect_failure("error: keisan: ${WORK}/no/dir/g.dot: cannot open for writing"
-                 --data ${DATA} --epochs 5 --dot ${WORK}/no/dir/g.dot)
   file(MAKE_DIRECTORY ${WORK}/empty)
   expect_failure("error: keisan: ${WORK}/empty: no train-images-idx3-ubyte" --data ${WORK}/empty)
+elseif(CASE STREQUAL "outputs")
+  # Output paths that cannot be written: named, non-zero exit, before anything is loaded or
+  # trained (no "data:" line), and nothing of the user's created, replaced or deleted.
+  function(expect_early_failure pattern)
+    run_mnist(out rc --data ${DATA} --epochs 5 ${ARGN})
+    if(rc EQUAL 0 OR NOT out MATCHES "${pattern}" OR out MATCHES "data: ")
+      message(FATAL_ERROR "mnist ${ARGN}: expected a failure before training matching '${pattern}', got ${rc}:\n${out}")
+    endif()
+    message(STATUS "ok: mnist ${ARGN} -> exit ${rc}: ${CMAKE_MATCH_0}")
+  endfunction()
+  expect_early_failure("error: keisan: ${WORK}/no/dir/m.csv: no such directory ${WORK}/no/dir\n"
+                       --metrics ${WORK}/no/dir/m.csv)
+  expect_early_failure("error: keisan: ${WORK}/no/dir/w.safetensors: no such directory ${WORK}/no/dir\n"
+                       --save ${WORK}/no/dir/w.safetensors)
+  expect_early_failure("error: keisan: ${WORK}/no/dir/g.dot: no such directory ${WORK}/no/dir\n"
+                       --dot ${WORK}/no/dir/g.dot)
+  # A directory (it used to pass the check, and fail only after training).
+  expect_early_failure("error: keisan: ${WORK}: is a directory; --save needs a file name" --save ${WORK})
+  expect_early_failure("error: keisan: ${WORK}: is a directory; --dot needs a file name" --dot ${WORK})
+  expect_early_failure("error: keisan: ${WORK}: is a directory; --metrics needs a file name" --metrics ${WORK})
+  expect_early_failure("error: keisan: ${WORK}/: names a directory; --save needs a file name" --save ${WORK}/)
+  # --save renames a new file over its path: a FIFO (standing in for /dev/null, which root's
+  # --save used to replace) or a symbolic link would be replaced. Both are refused and kept.
+  execute_process(COMMAND mkfifo ${WORK}/pipe)
+  expect_early_failure("error: keisan: ${WORK}/pipe: is not a regular file; --save will not write there"
+                       --save ${WORK}/pipe)
+  file(WRITE ${WORK}/real.safetensors "mine")
+  file(CREATE_LINK ${WORK}/real.safetensors ${WORK}/link.safetensors SYMBOLIC)
+  expect_early_failure("error: keisan: ${WORK}/link.safetensors: is a symbolic link; --save will not replace it"
+                       --save ${WORK}/link.safetensors)
+  execute_process(COMMAND test -p ${WORK}/pipe RESULT_VARIABLE not_fifo)
+  file(READ ${WORK}/real.safetensors mine)
+  if(NOT IS_SYMLINK ${WORK}/link.safetensors OR NOT mine STREQUAL "mine" OR NOT not_fifo EQUAL 0)
+    message(FATAL_ERROR "a refused --save still changed the FIFO, the link or its target")
+  endif()
+  # Write errors (a full disk) are errors, naming the file: --metrics (its header is flushed
+  # before training), --dot, and standard output itself.
+  run_mnist(out rc --data ${DATA} --epochs 1 --metrics /dev/full)
+  if(rc EQUAL 0 OR NOT out MATCHES "error: keisan: /dev/full: write failed" OR out MATCHES "epoch  1")
+    message(FATAL_ERROR "--metrics /dev/full: expected 'write failed' before training, got ${rc}:\n${out}")
+  endif()
+  expect_failure("error: keisan: /dev/full: write failed" --data ${DATA} --epochs 0 --dot /dev/full)
+  execute_process(COMMAND ${MNIST} --data ${DATA} --epochs 0 OUTPUT_FILE /dev/full ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(rc EQUAL 0 OR NOT err MATCHES "error: standard output: write failed")
+    message(FATAL_ERROR "stdout on a full disk: expected 'standard output: write failed', got ${rc}:\n${err}")
+  endif()
+  # The user's files beside --save X survive: X.probe (the old writability probe deleted it) and
+  # X.tmp (the old temporary file overwrote it).
+  file(WRITE ${WORK}/w.safetensors.probe "user's probe")
+  file(WRITE ${WORK}/w.safetensors.tmp "user's tmp")
+  run_mnist(out rc --data ${DATA} --epochs 0 --save ${WORK}/w.safetensors --metrics ${WORK}/m.csv)
+  file(READ ${WORK}/w.safetensors.probe probe)
+  file(READ ${WORK}/w.safetensors.tmp tmp)
+  file(GLOB leftovers ${WORK}/w.safetensors.tmp-*)
+  if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/w.safetensors OR NOT probe STREQUAL "user's probe"
+     OR NOT tmp STREQUAL "user's tmp" OR leftovers)
+    message(FATAL_ERROR "--save beside the user's w.safetensors.probe/.tmp (${rc}; left: ${leftovers}):\n${out}")
+  endif()
+elseif(CASE STREQUAL "data")
+  # Data the network cannot use: each refused with a message naming the file and what is wrong.
+  function(make_set dir)  # the bundled training set, and the test files given as octal escapes
+    file(MAKE_DIRECTORY ${dir})
+    file(COPY ${DATA}/train-images-idx3-ubyte.gz ${DATA}/train-labels-idx1-ubyte.gz DESTINATION ${dir})
+    execute_process(COMMAND printf "${ARGV1}" OUTPUT_FILE ${dir}/t10k-images-idx3-ubyte)
+    execute_process(COMMAND printf "${ARGV2}" OUTPUT_FILE ${dir}/t10k-labels-idx1-ubyte)
+  endfunction()
+  # No test images: the accuracy used to read -nan, with exit 0.
+  make_set(${WORK}/none "\\0\\0\\10\\3\\0\\0\\0\\0\\0\\0\\0\\34\\0\\0\\0\\34" "\\0\\0\\10\\1\\0\\0\\0\\0")
+  expect_failure("error: keisan: ${WORK}/none/t10k-images-idx3-ubyte: holds no images; nothing to test on"
+                 --data ${WORK}/none --epochs 1)
+  # One 2x2 image: it used to fail inside affine, naming no file.
+  make_set(${WORK}/small "\\0\\0\\10\\3\\0\\0\\0\\1\\0\\0\\0\\2\\0\\0\\0\\2\\1\\2\\3\\4" "\\0\\0\\10\\1\\0\\0\\0\\1\\7")
+  expect_failure("error: keisan: ${WORK}/small/t10k-images-idx3-ubyte: images of 4 pixels; this network takes MNIST's 28x28 = 784"
+                 --data ${WORK}/small --epochs 1)
+  # A directory, or a FIFO, where a file should be: it used to end in std::bad_alloc, or hang.
+  # (the other three files beside it: the loader finds all four before it reads one)
+  set(others ${DATA}/train-labels-idx1-ubyte.gz ${DATA}/t10k-images-idx3-ubyte.gz ${DATA}/t10k-labels-idx1-ubyte.gz)
+  file(MAKE_DIRECTORY ${WORK}/dirs/train-images-idx3-ubyte)
+  file(COPY ${others} DESTINATION ${WORK}/dirs)
+  expect_failure("error: keisan: ${WORK}/dirs/train-images-idx3-ubyte: is a directory, not a file" --data ${WORK}/dirs)
+  file(MAKE_DIRECTORY ${WORK}/fifo)
+  file(COPY ${others} DESTINATION ${WORK}/fifo)
+  execute_process(COMMAND mkfifo ${WORK}/fifo/train-images-idx3-ubyte)
+  execute_process(COMMAND ${MNIST} --data ${WORK}/fifo TIMEOUT 60 OUTPUT_VARIABLE o ERROR_VARIABLE e RESULT_VARIABLE rc)
+  if(rc EQUAL 0 OR NOT e MATCHES "error: keisan: ${WORK}/fifo/train-images-idx3-ubyte: is not a regular file \\(a FIFO, device or socket\\)")
+    message(FATAL_ERROR "a FIFO as the training images: expected a refusal, got ${rc}:\n${o}${e}")
+  endif()
+  # Sizes this machine cannot hold: refused before anything is allocated (they used to end in
+  # "error: std::bad_alloc").
+  expect_failure("error: --hidden 1000000000 with --batch 100 needs about [0-9.]+ TB of memory \\(weights, gradients, optimizer state, activations\\); this machine has [0-9.]+ [GT]B"
+                 --data ${DATA} --epochs 1 --hidden 1000000000)
+  expect_failure("error: --batch 2000000000 is larger than the training set \\(5000 images\\)"
+                 --data ${DATA} --epochs 1 --batch 2000000000)
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")
 endif()

@@ -9,6 +9,13 @@ file(READ ${WORK}/curve.png magic LIMIT 4 HEX)
 if(NOT rc EQUAL 0 OR NOT magic STREQUAL "89504e47")
   message(FATAL_ERROR "plot-metrics.sh failed (${rc}) or wrote no PNG (${magic}):\n${out}${err}")
 endif()
+# From another folder, with relative paths: they are that folder's (the script used to cd to the
+# repository first, and looked for m.csv there).
+execute_process(COMMAND ${SCRIPT} m.csv relative.png WORKING_DIRECTORY ${WORK}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/relative.png)
+  message(FATAL_ERROR "plot-metrics.sh m.csv relative.png, run in ${WORK}, failed (${rc}):\n${out}${err}")
+endif()
 file(WRITE ${WORK}/bad.csv "a,b\n1,2\n")
 function(expect_refusal pattern)
   execute_process(COMMAND ${SCRIPT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -21,3 +28,6 @@ expect_refusal("error: ${WORK}/bad.csv: not a metrics file \\(header must be epo
                ${WORK}/bad.csv ${WORK}/x.png)
 expect_refusal("error: ${WORK}/none.csv: no such file" ${WORK}/none.csv ${WORK}/x.png)
 expect_refusal("usage: .*plot-metrics.sh FILE.csv OUT.png" ${WORK}/m.csv)
+# An output it cannot write is an error, not a silent success.
+expect_refusal("error: ${WORK}/nodir/x.png: no such directory ${WORK}/nodir" ${WORK}/m.csv ${WORK}/nodir/x.png)
+expect_refusal("error: /dev/full: write failed" ${WORK}/m.csv /dev/full)

@@ -3,8 +3,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <fstream>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -24,8 +25,10 @@ namespace detail {
 /// `dir/stem`, or `dir/stem.gz` if only that exists. Throws FormatError when neither does.
 inline std::string find_mnist_file(const std::string& dir, const std::string& stem) {
   const std::string raw = std::string(dir).append("/").append(stem);
+  // Existence only: opening a FIFO to find out would block.
+  std::error_code ec;
   for (const std::string& path : {raw, raw + ".gz"})
-    if (std::ifstream(path, std::ios::binary)) return path;
+    if (std::filesystem::exists(path, ec)) return path;
   throw FormatError("keisan: " + dir + ": no " + stem + " (nor " + stem + ".gz) in this directory");
 }
 

@@ -5,14 +5,18 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -45,6 +49,33 @@ constexpr const char* safetensors_dtype() {
 
 [[noreturn]] inline void st_fail(const std::string& path, const std::string& what) {
   throw FormatError("keisan: " + path + ": " + what);
+}
+
+/// save_safetensors() replaces `path` by a rename: refuse when that would replace something other
+/// than a regular file (a directory, a device such as /dev/null, a FIFO) or a symbolic link
+/// (the link itself would be replaced, not the file it points to).
+inline void st_check_replaceable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (fs::is_symlink(st)) st_fail(path, "is a symbolic link; refusing to replace it (save to the file it points to)");
+  if (fs::exists(st) && !fs::is_regular_file(st)) st_fail(path, "is not a regular file; refusing to replace it");
+}
+
+/// Creates a file of its own beside `path` (`path.tmp-<random hex>`, exclusive create: never an
+/// existing file of the user's) and names it in `tmp`; nullptr if it cannot.
+inline std::FILE* st_create_temp(const std::string& path, std::string& tmp) {
+  std::random_device entropy;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint64_t r = (std::uint64_t{entropy()} << 32) ^ entropy();
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%016llx", static_cast<unsigned long long>(r));
+    tmp = path + suffix;
+    errno = 0;
+    if (std::FILE* f = std::fopen(tmp.c_str(), "wbx")) return f;  // "x": fails if it exists (C11)
+    if (errno != EEXIST) return nullptr;
+  }
+  return nullptr;
 }
 
 /// Each entry points to exactly one destination (`who` names the caller in the ValueError).
@@ -86,43 +117,42 @@ std::string st_header(const StateList<Scalar>& state, const std::map<std::string
   return json;
 }
 
-/// Writes one entry's data: row-major in memory is the C order safetensors wants.
+/// Writes one entry's data (row-major in memory is the C order safetensors wants); false on error.
 template <class Scalar>
-void st_write_data(std::ostream& out, const NamedTensor<Scalar>& t) {
-  if (t.is_integer())
-    out.write(reinterpret_cast<const char*>(t.integer), sizeof(std::int64_t));
-  else
-    out.write(reinterpret_cast<const char*>(t.matrix->data()),
-              static_cast<std::streamsize>(t.matrix->size() * sizeof(Scalar)));
+bool st_write_data(std::FILE* out, const NamedTensor<Scalar>& t) {
+  if (t.is_integer()) return std::fwrite(t.integer, 1, sizeof(std::int64_t), out) == sizeof(std::int64_t);
+  const auto bytes = static_cast<std::size_t>(t.matrix->size()) * sizeof(Scalar);
+  return std::fwrite(t.matrix->data(), 1, bytes, out) == bytes;
 }
 
 }  // namespace detail
 
 /// Writes `tensors` (matrices as 2-D F32 for float, F64 for double; integers as I64 scalars,
-/// shape []) and optional string metadata to `path`. The file is written to `path.tmp` and renamed
-/// into place, so a crash never leaves a half-written weights file. Throws FormatError when the
-/// file cannot be written, ValueError for an empty, reserved or duplicate name or an entry that
-/// does not point to exactly one of a matrix and an integer.
+/// shape []) and optional string metadata to `path`. The file is written to a new temporary file
+/// beside it (`path.tmp-<random>`, which never overwrites an existing file) and renamed into
+/// place, so a crash never leaves a half-written weights file. Throws FormatError when the file
+/// cannot be written, or when `path` exists and is not a regular file (a directory, a device, a
+/// FIFO) or is a symbolic link, which the rename would replace; ValueError for an empty, reserved
+/// or duplicate name or an entry that does not point to exactly one of a matrix and an integer.
 template <class Scalar>
 void save_safetensors(const std::string& path, const StateList<Scalar>& tensors,
                       const std::map<std::string, std::string>& metadata = {}) {
   static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>, "F32 or F64 only");
   if (!detail::little_endian()) throw FormatError("keisan: safetensors writing needs a little-endian machine");
   const std::string json = detail::st_header(tensors, metadata);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FormatError("keisan: " + path + ": cannot open for writing");
-    std::uint8_t len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(json.size()) >> (8 * i));
-    out.write(reinterpret_cast<const char*>(len), 8);
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
-    for (const auto& t : tensors) detail::st_write_data(out, t);
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw FormatError("keisan: " + path + ": write failed");
-    }
+  detail::st_check_replaceable(path);
+  std::string tmp;
+  std::FILE* out = detail::st_create_temp(path, tmp);
+  if (!out) throw FormatError("keisan: " + path + ": cannot open for writing");
+  std::uint8_t len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(json.size()) >> (8 * i));
+  bool ok = std::fwrite(len, 1, 8, out) == 8 && std::fwrite(json.data(), 1, json.size(), out) == json.size();
+  for (const auto& t : tensors) ok = ok && detail::st_write_data(out, t);
+  ok = std::fflush(out) == 0 && ok;
+  ok = std::fclose(out) == 0 && ok;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw FormatError("keisan: " + path + ": write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
