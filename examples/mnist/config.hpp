@@ -21,10 +21,12 @@ struct Config {
   std::string init = "book";
   std::uint64_t seed = 42;
   int threads = 1;
-  std::string metrics, save, load;
+  std::string metrics, save, load, resume;
+  int checkpoint_every = 0;  // epochs between checkpoints written to `save` (0: only at the end)
   bool gradcheck = false;
   bool detect_anomaly = false;
   std::string dot;
+  std::vector<std::string> command;  // argv as given, to print how to resume after Ctrl-C
 };
 
 /// Trains and evaluates as the flags say (train.cpp); returns the process exit code.

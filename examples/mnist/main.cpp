@@ -98,14 +98,27 @@ int main(int argc, char** argv) {
       ->check(whole_number(1, 1024, "a whole number from 1 to 1024", "1 to 1024"))
       ->capture_default_str();
   app.add_option("--metrics", c.metrics, "write per-epoch metrics as CSV to this file");
-  app.add_option("--save", c.save, "save the trained weights as .safetensors");
-  app.add_option("--load", c.load, "load weights from .safetensors before training (evaluate with --epochs 0)")
-      ->check(CLI::ExistingFile);
+  auto* save =
+      app.add_option("--save", c.save,
+                     "write a checkpoint (.safetensors: weights, optimizer state, where training stands) at the end; "
+                     "Ctrl-C writes it too");
+  app.add_option("--checkpoint-every", c.checkpoint_every, "also write --save every N epochs")
+      ->check(whole_number(1, INT_MAX, "a whole number >= 1", ">= 1"))
+      ->needs(save);
+  auto* load = app.add_option("--load", c.load,
+                              "load the model's weights (from weights or a checkpoint) before training; evaluate "
+                              "with --epochs 0, or fine-tune")
+                   ->check(CLI::ExistingFile);
+  app.add_option("--resume", c.resume,
+                 "continue the training a checkpoint stopped (same flags; --epochs counts all epochs)")
+      ->check(CLI::ExistingFile)
+      ->excludes(load);
   app.add_flag("--gradcheck", c.gradcheck, "check the model's gradients against finite differences before training");
   app.add_flag("--detect-anomaly", c.detect_anomaly,
                "check every op's output and gradient for NaN/inf and stop at the first, naming the op");
   app.add_option("--dot", c.dot, "write the graph of one training step as Graphviz DOT (render: dot -Tpng)");
   CLI11_PARSE(app, argc, argv);
+  c.command.assign(argv, argv + argc);
   int rc = 1;
   try {
     rc = mnist_example::run(c);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <keisan/data/mnist.hpp>
+#include <keisan/io/checkpoint.hpp>
 #include <keisan/io/safetensors.hpp>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <system_error>
 
 #include "app.hpp"
+#include "checkpoints.hpp"
 #include "output_paths.hpp"
 #include "progress.hpp"
 
@@ -25,9 +27,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const keisan::ParameterList<float>& params) {
-  if (c.optimizer == "momentum") return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9});
-  if (c.optimizer == "nesterov")
-    return std::make_unique<keisan::SGD<float>>(params, c.lr, keisan::SGDOptions{0.9, true});
+  keisan::SGDOptions momentum;
+  momentum.momentum = 0.9;
+  if (c.optimizer == "momentum") return std::make_unique<keisan::SGD<float>>(params, c.lr, momentum);
+  momentum.nesterov = true;
+  if (c.optimizer == "nesterov") return std::make_unique<keisan::SGD<float>>(params, c.lr, momentum);
   if (c.optimizer == "adagrad") return std::make_unique<keisan::AdaGrad<float>>(params, c.lr);
   if (c.optimizer == "rmsprop") return std::make_unique<keisan::RMSProp<float>>(params, c.lr);
   if (c.optimizer == "adam") return std::make_unique<keisan::Adam<float>>(params, c.lr);
@@ -56,24 +60,11 @@ keisan::Index argmax(const keisan::Matrix<float>& logits, keisan::Index row) {
   return arg;
 }
 
-/// Accuracy on a whole dataset (no-grad, 1,000 rows at a time); fills `confusion` if given.
-double evaluate(keisan::Sequential<float>& net, const keisan::Dataset<float>& data, keisan::Graph<float>& g,
-                std::vector<std::vector<long>>* confusion = nullptr) {
-  keisan::Batch<float> chunk;
-  keisan::Index hits = 0;
-  for (keisan::Index begin = 0; begin < data.size(); begin += 1000) {
-    data.slice(begin, std::min<keisan::Index>(1000, data.size() - begin), chunk);
-    g.clear();
-    keisan::NoGradScope guard(g);
-    const keisan::Matrix<float>& logits = net(g.input(chunk.x)).value();
-    for (keisan::Index i = 0; i < logits.rows(); ++i) {
-      const auto predicted = argmax(logits, i);
-      const int truth = chunk.labels[static_cast<std::size_t>(i)];
-      hits += predicted == truth;
-      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted)];
-    }
-  }
-  return static_cast<double>(hits) / static_cast<double>(data.size());
+/// Refuses weights that hold NaN or infinity, naming the tensor (a diverged run's file).
+void require_finite(const keisan::StateList<float>& state, const std::string& flag, const std::string& path) {
+  for (const auto& t : state)
+    if (t.matrix != nullptr && !t.matrix->allFinite())
+      throw std::invalid_argument(flag + " " + path + ": tensor '" + t.name + "' holds NaN or infinity");
 }
 
 /// `dir/stem`, or `dir/stem.gz` when only that exists (as load_mnist picks them): for messages.
@@ -134,12 +125,6 @@ void check_sizes(const Config& c, keisan::Index train_size) {
   }
 }
 
-std::map<std::string, std::string> architecture(const Config& c) {
-  std::string hidden;
-  for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-  return {{"format", "keisan-mlp"}, {"hidden", hidden}, {"activation", c.activation}};
-}
-
 }  // namespace
 
 int run(const Config& c) {
@@ -170,8 +155,10 @@ int run(const Config& c) {
   keisan::Rng rng(c.seed);
   auto net = make_net<float>(c, rng);
   auto params = net.parameters();
-  if (!c.load.empty()) {
-    keisan::load_safetensors(c.load, params);
+  if (!c.load.empty()) {  // the model's tensors: from a weights file or a checkpoint (its optimizer ignored)
+    check_recorded_flags(keisan::read_safetensors_info(c.load).metadata, c, "--load", c.load, false);
+    keisan::load_safetensors(c.load, net.state(), {/*allow_missing=*/false, /*allow_unexpected=*/true});
+    require_finite(net.state(), "--load", c.load);
     std::printf("loaded %s\n", c.load.c_str());
   }
   std::printf("model: %s, %s, %s lr %g, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
@@ -185,6 +172,28 @@ int run(const Config& c) {
   const int epochs = c.epochs >= 0
                          ? c.epochs
                          : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
+  std::int64_t total_steps = 0;
+  if (!c.resume.empty()) {  // everything where the file left it: weights, optimizer, sampler, step
+    check_recorded_flags(keisan::read_safetensors_info(c.resume).metadata, c, "--resume", c.resume, true);
+    const keisan::CheckpointInfo info = keisan::load_checkpoint(c.resume, net.state(), opt->state());
+    require_finite(net.state(), "--resume", c.resume);
+    if (!info.sampler)
+      throw std::invalid_argument("--resume " + c.resume + ": the checkpoint holds no sampler position");
+    sampler.restore(*info.sampler);
+    total_steps = info.step;
+    std::printf("resumed %s at epoch %lld, step %lld\n", c.resume.c_str(), static_cast<long long>(info.epoch),
+                static_cast<long long>(info.step));
+  }
+  const auto write_checkpoint = [&](const std::string& path) {
+    keisan::CheckpointInfo info;
+    info.epoch = sampler.epoch();
+    info.step = total_steps;
+    info.seed = c.seed;
+    info.sampler = sampler.state();
+    info.extra = run_metadata(c);
+    info.extra.erase("seed");  // the checkpoint's own "seed" says it
+    keisan::save_checkpoint(path, net.state(), opt->state(), info);
+  };
   std::ofstream metrics;
   if (!c.metrics.empty()) {
     metrics.open(c.metrics);
@@ -195,12 +204,18 @@ int run(const Config& c) {
 
   keisan::Graph<float> g;
   g.set_detect_anomaly(c.detect_anomaly);
+  keisan::Evaluator<float> evaluator(1000);
   keisan::Batch<float> batch;
   std::vector<keisan::Index> idx;
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
+  catch_interrupt();
+  // An epoch the sampler has begun and not finished (a resumed mid-epoch checkpoint) is finished
+  // first; then new epochs up to `epochs` in all.
+  const bool mid_epoch = sampler.epoch() > 0 && sampler.state().produced < sampler.batches_per_epoch();
+  for (auto epoch = mid_epoch ? sampler.epoch() : sampler.epoch() + 1; epoch <= epochs; ++epoch) {
     const auto t0 = Clock::now();
-    Progress progress(epoch, epochs, sampler.batches_per_epoch(), c.batch);
-    sampler.begin_epoch();
+    if (epoch != sampler.epoch()) sampler.begin_epoch();
+    const keisan::Index done_before = sampler.state().produced;
+    Progress progress(static_cast<int>(epoch), epochs, sampler.batches_per_epoch() - done_before, c.batch);
     double loss_sum = 0;
     keisan::Index hits = 0, seen = 0, steps = 0;
     while (sampler.next(idx)) {
@@ -211,24 +226,39 @@ int run(const Config& c) {
       auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
       g.backward(loss);
       opt->step();
+      ++total_steps;
       loss_sum += static_cast<double>(loss.value()(0, 0));
       for (keisan::Index i = 0; i < logits.rows(); ++i)
         hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
       seen += logits.rows();
       ++steps;
       progress.update(steps, loss_sum / static_cast<double>(steps));
+      if (interrupted()) {  // the step is complete: save it, say how to go on
+        progress.finish();
+        const std::string path = c.save.empty() ? "interrupted.safetensors" : c.save;
+        write_checkpoint(path);
+        std::printf("interrupted in epoch %lld after step %lld: wrote %s\nresume with: %s\n",
+                    static_cast<long long>(epoch), static_cast<long long>(total_steps), path.c_str(),
+                    resume_command(c, path).c_str());
+        std::fflush(stdout);
+        return 130;
+      }
     }
     progress.finish();
     const double train_loss = loss_sum / static_cast<double>(steps);
     const double train_acc = static_cast<double>(hits) / static_cast<double>(seen);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double test_acc = evaluate(net, mnist.test, g);
-    std::printf("epoch %2d  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", epoch, train_loss, train_acc,
-                test_acc, seconds);
+    const double test_acc = evaluator.accuracy(net, mnist.test.features(), mnist.test.labels());
+    std::printf("epoch %2lld  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", static_cast<long long>(epoch),
+                train_loss, train_acc, test_acc, seconds);
     std::fflush(stdout);
     if (metrics.is_open()) {  // flushed each epoch: a run cut short keeps the epochs it finished
       metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
       if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
+    }
+    if (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < epochs) {
+      write_checkpoint(c.save);
+      std::printf("checkpoint: wrote %s (epoch %lld)\n", c.save.c_str(), static_cast<long long>(epoch));
     }
   }
 
@@ -245,7 +275,14 @@ int run(const Config& c) {
                 c.dot.c_str());
   }
   std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
-  const double accuracy = evaluate(net, mnist.test, g, &confusion);
+  const std::vector<int>& predicted = evaluator.predict(net, mnist.test.features());
+  keisan::Index hits = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    const int truth = mnist.test.labels()[i];
+    hits += predicted[i] == truth;
+    ++confusion[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted[i])];
+  }
+  const double accuracy = static_cast<double>(hits) / static_cast<double>(predicted.size());
   std::printf("test accuracy: %.4f\n", accuracy);
   std::printf("confusion matrix (rows: true digit, columns: predicted)\n     ");
   for (int p = 0; p < 10; ++p) std::printf("%6d", p);
@@ -256,8 +293,8 @@ int run(const Config& c) {
       std::printf("%6ld", confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]);
     std::printf("\n");
   }
-  if (!c.save.empty()) {
-    keisan::save_safetensors(c.save, params, architecture(c));
+  if (!c.save.empty()) {  // a checkpoint: the weights, the optimizer, and where training stands
+    write_checkpoint(c.save);
     std::printf("saved %s\n", c.save.c_str());
   }
   return 0;

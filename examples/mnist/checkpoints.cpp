@@ -1,0 +1,85 @@
+// keisan MNIST example: run metadata, the checks of --load and --resume, and Ctrl-C.
+// SPDX-License-Identifier: MIT
+#include "checkpoints.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <stdexcept>
+
+namespace mnist_example {
+namespace {
+
+volatile std::sig_atomic_t interrupt_flag = 0;
+
+extern "C" void on_interrupt(int /*signal*/) {
+  interrupt_flag = 1;
+}
+
+std::string format_double(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);  // round-trips exactly
+  return buf;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> run_metadata(const Config& c) {
+  std::string hidden;
+  for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+  return {{"model", "mlp"},
+          {"hidden", hidden},
+          {"activation", c.activation},
+          {"optimizer", c.optimizer},
+          {"lr", format_double(c.lr)},
+          {"batch", std::to_string(c.batch)},
+          {"sampler", c.sampler},
+          {"seed", std::to_string(c.seed)}};
+}
+
+void check_recorded_flags(const std::map<std::string, std::string>& recorded, const Config& c, const std::string& flag,
+                          const std::string& path, bool training) {
+  if (recorded.count("model") == 0) return;  // not written by this example: shapes decide
+  const auto mine = run_metadata(c);
+  std::string differences;
+  for (const char* key : {"model", "hidden", "activation", "optimizer", "lr", "batch", "sampler", "seed"}) {
+    const bool model_key =
+        std::string(key) == "model" || std::string(key) == "hidden" || std::string(key) == "activation";
+    if (!model_key && !training) continue;
+    const auto it = recorded.find(key);
+    const std::string theirs = it == recorded.end() ? "(not recorded)" : it->second;
+    if (theirs != mine.at(key))
+      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + theirs +
+                     " (this run: " + mine.at(key) + ")";
+  }
+  if (!differences.empty())
+    throw std::invalid_argument(flag + " " + path + ": the file was written by a run with " + differences +
+                                (training ? "; resume with the same flags" : "; give the same model flags"));
+}
+
+void catch_interrupt() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;  // a second Ctrl-C is the default: the program ends at once
+  sigaction(SIGINT, &action, nullptr);
+}
+
+bool interrupted() {
+  return interrupt_flag != 0;
+}
+
+std::string resume_command(const Config& c, const std::string& path) {
+  std::string out;
+  for (std::size_t i = 0; i < c.command.size(); ++i) {
+    const std::string& arg = c.command[i];
+    if (arg == "--resume") {
+      ++i;  // and its value
+      continue;
+    }
+    if (arg.rfind("--resume=", 0) == 0) continue;
+    out += (out.empty() ? "" : " ") + arg;
+  }
+  return out + " --resume " + path;
+}
+
+}  // namespace mnist_example

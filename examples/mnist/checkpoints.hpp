@@ -1,0 +1,34 @@
+// keisan MNIST example: what a run writes into its files and checks when it reads them back —
+// the flags that shape the model and the training (metadata of every --save), --load's and
+// --resume's checks against this run's flags, and the Ctrl-C flag.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "config.hpp"
+
+namespace mnist_example {
+
+/// The flags a file records: model ("model", "hidden", "activation") and training ("optimizer",
+/// "lr", "batch", "sampler", "seed").
+std::map<std::string, std::string> run_metadata(const Config& c);
+
+/// Throws std::invalid_argument naming `flag`, `path` and every difference when the file's
+/// recorded flags differ from this run's: the model's for --load (`training` false), the model's
+/// and the training's for --resume. A file without keisan's metadata passes (shapes are still
+/// checked when it loads).
+void check_recorded_flags(const std::map<std::string, std::string>& recorded, const Config& c, const std::string& flag,
+                          const std::string& path, bool training);
+
+/// Installs the SIGINT handler (first Ctrl-C: finish the step, save, exit 130; a second one ends
+/// the program at once).
+void catch_interrupt();
+/// Whether Ctrl-C was pressed since catch_interrupt().
+bool interrupted();
+
+/// The command that resumes from `path`: this run's arguments without --resume, plus --resume path.
+std::string resume_command(const Config& c, const std::string& path);
+
+}  // namespace mnist_example

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# keisan tests: the MNIST example's checkpoints end to end. Stopped after epoch 1 (--save) or by
+# Ctrl-C somewhere in epoch 2 (SIGINT: finishes the step, writes interrupted.safetensors, says how
+# to resume, exits 130), then resumed with --resume: the final file is byte-identical to one
+# uninterrupted run's. Also --checkpoint-every, and --resume/--load refusing other flags.
+# Usage: mnist_resume.sh MNIST_BINARY DATA_DIR WORK_DIR
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+mnist=$1 data=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+flags=(--data "$data" --hidden 32 --activation relu --init he --optimizer adam --lr 0.002 --seed 5)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$mnist" "${flags[@]}" --epochs 3 --save straight.safetensors > straight.log
+
+# Stopped at an epoch boundary and resumed; --checkpoint-every writes the file after epoch 1.
+"$mnist" "${flags[@]}" --epochs 2 --save a.safetensors --checkpoint-every 1 > a.log
+grep -q "checkpoint: wrote a.safetensors (epoch 1)" a.log || fail "no checkpoint after epoch 1: $(cat a.log)"
+"$mnist" "${flags[@]}" --epochs 3 --resume a.safetensors --save b.safetensors > b.log
+grep -q "resumed a.safetensors at epoch 2" b.log || fail "no resume line: $(cat b.log)"
+cmp straight.safetensors b.safetensors || fail "resumed at an epoch boundary: not byte-identical"
+
+# Ctrl-C in epoch 2 (sent once epoch 1's line is out), no --save: interrupted.safetensors.
+"$mnist" "${flags[@]}" --epochs 3 > int.log 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  grep -q "^epoch  1 " int.log && break
+  sleep 0.05
+done
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 130 ] || fail "Ctrl-C: exit $rc, expected 130: $(cat int.log)"
+grep -q "wrote interrupted.safetensors" int.log || fail "Ctrl-C: no checkpoint named: $(cat int.log)"
+grep -q "resume with: .*--resume interrupted.safetensors" int.log || fail "Ctrl-C: no resume command"
+ls ./*.tmp* 2>/dev/null && fail "a temporary file was left behind"
+"$mnist" "${flags[@]}" --epochs 3 --resume interrupted.safetensors --save c.safetensors > c.log
+cmp straight.safetensors c.safetensors || fail "resumed after Ctrl-C: not byte-identical"
+
+# The file remembers its flags: resuming or loading with others is refused, naming them.
+out=$("$mnist" "${flags[@]/adam/sgd}" --epochs 3 --resume a.safetensors 2>&1) && fail "resumed with another optimizer"
+[[ $out == *"--resume a.safetensors: the file was written by a run with --optimizer adam (this run: sgd); resume with the same flags"* ]] ||
+  fail "wrong message: $out"
+out=$("$mnist" --data "$data" --epochs 0 --hidden 32 --load a.safetensors 2>&1) && fail "loaded into a sigmoid net"
+[[ $out == *"--load a.safetensors: the file was written by a run with --activation relu (this run: sigmoid); give the same model flags"* ]] ||
+  fail "wrong message: $out"
+# --load takes the model's tensors out of a checkpoint and evaluates them as trained.
+"$mnist" --data "$data" --epochs 0 --hidden 32 --activation relu --load straight.safetensors > load.log
+[ "$(grep 'test accuracy' load.log)" = "$(grep 'test accuracy' straight.log)" ] || fail "--load: other accuracy"
+# Weights from another program (no recorded flags): shapes decide; NaN or infinity is refused by name.
+# A 784-1-10 net: 0.W [784,1], 0.b [1,1], 2.W [1,10], 2.b [1,10], as safetensors written by hand.
+plain() {  # plain FILE BIAS_BYTES(4, as printf escapes)
+  local json='{"0.W":{"dtype":"F32","shape":[784,1],"data_offsets":[0,3136]},"0.b":{"dtype":"F32","shape":[1,1],"data_offsets":[3136,3140]},"2.W":{"dtype":"F32","shape":[1,10],"data_offsets":[3140,3180]},"2.b":{"dtype":"F32","shape":[1,10],"data_offsets":[3180,3220]}}'
+  local n=${#json}
+  { printf "\\x$(printf %02x $((n & 255)))\\x$(printf %02x $((n >> 8)))\\x00\\x00\\x00\\x00\\x00\\x00"
+    printf '%s' "$json"; head -c 3136 /dev/zero; printf "$2"; head -c 80 /dev/zero; } > "$1"
+}
+plain ok.safetensors '\x00\x00\x00\x00'
+plain nan.safetensors '\x00\x00\xc0\x7f'
+"$mnist" --data "$data" --epochs 0 --hidden 1 --load ok.safetensors > plain.log || fail "plain weights: $(cat plain.log)"
+out=$("$mnist" --data "$data" --epochs 0 --hidden 2 --load ok.safetensors 2>&1) && fail "loaded 784x1 into 784x2"
+[[ $out == *"does not match the model: shape mismatch 0.W (file [784, 1], model [784, 2])"* ]] || fail "wrong message: $out"
+out=$("$mnist" --data "$data" --epochs 0 --hidden 1 --load nan.safetensors 2>&1) && fail "loaded NaN weights"
+[[ $out == *"error: --load nan.safetensors: tensor '0.b' holds NaN or infinity"* ]] || fail "wrong message: $out"
+echo "mnist resume: all passed"
