@@ -3,6 +3,11 @@
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp must come first)
+#include "keisan/nn/conv.hpp"
+#include "keisan/nn/dropout.hpp"
+#include "keisan/nn/normalization.hpp"
+#include "keisan/nn/pool.hpp"
+#include "keisan/nn/reshape.hpp"
 #include "support/helpers.hpp"
 #include "support/synthetic.hpp"
 
@@ -146,4 +151,33 @@ TEST_CASE("Zero allocations: the Evaluator's second pass over a dataset allocate
       keisan::test::count_allocations([&] { second = evaluator.accuracy(net, data.features(), data.labels()); });
   REQUIRE(allocs == 0);
   REQUIRE(second == first);
+}
+
+TEST_CASE("Zero allocations: a steady-state CNN training step (conv, relu, pool, flatten, affine) allocates nothing",
+          "[nn][alloc]") {
+  for (bool with_norm_and_dropout : {false, true}) {
+    keisan::Rng rng(35);
+    keisan::Sequential<float> net;
+    net.add(keisan::Conv2D<float>(1, 4, 3, 3, 1, 1, keisan::Init::he, rng));  // 8x8x1 -> 8x8x4
+    if (with_norm_and_dropout) net.add(keisan::BatchNorm<float>(4));
+    net.add(keisan::ReLU<float>()).add(keisan::MaxPool2D<float>(2, 2));  // -> 4x4x4
+    if (with_norm_and_dropout) net.add(keisan::Dropout<float>(0.25, 36));
+    net.add(keisan::Flatten<float>()).add(keisan::Affine<float>(64, 10, keisan::Init::xavier, rng));
+    keisan::SGD<float> opt(net.parameters(), 0.01);
+    const Matrix<float> x = random_matrix<float>(16, 64, 37, 0, 1);
+    const std::vector<int> t = labels(16);
+    Graph<float> g;
+    auto step = [&] {
+      g.clear();
+      opt.zero_grad();
+      g.backward(keisan::softmax_cross_entropy(net(g.input(x, {8, 8, 1})), t));
+      opt.step();
+    };
+    step();  // the first step sizes every buffer
+    const long allocs = keisan::test::count_allocations([&] {
+      for (int i = 0; i < 3; ++i) step();
+    });
+    INFO("with batch norm and dropout: " << with_norm_and_dropout);
+    REQUIRE(allocs == 0);
+  }
 }
