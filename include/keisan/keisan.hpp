@@ -29,6 +29,7 @@
 #include "keisan/nn/pool.hpp"
 #include "keisan/nn/reshape.hpp"
 #include "keisan/nn/sequential.hpp"
+#include "keisan/nn/torch_layout.hpp"
 #include "keisan/ops/arithmetic.hpp"
 #include "keisan/ops/conv.hpp"
 #include "keisan/ops/dropout.hpp"
