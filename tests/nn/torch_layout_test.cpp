@@ -98,3 +98,31 @@ TEST_CASE("torch layout: shapes that do not match the layout throw ShapeError", 
   REQUIRE_THROWS_WITH(keisan::nhwc_from_nchw(t, ImageShape{3, 3, 1}),
                       "keisan::nhwc_from_nchw: the batch is 8x10 but h*w*c of 3x3x1 = 9 columns are needed");
 }
+
+TEST_CASE("torch layout: PyTorch 1.13's logits for conv-relu-maxpool-flatten-linear, from its weights", "[nn]") {
+  // Reference numbers from PyTorch 1.13.1 (float64), Debian's python3-torch:
+  //   x = ((arange(48) % 7) - 3.0).reshape(2, 2, 4, 3) / 4
+  //   conv = Conv2d(2, 2, (3, 2), stride=1, padding=1); weight = ((arange(24) % 5) - 2.0) / 8, bias [0.5, -0.25]
+  //   lin = Linear(8, 3); weight = ((arange(24) % 9) - 4.0) / 16, bias [0.1, 0.2, 0.3]
+  //   logits = lin(flatten(max_pool2d(relu(conv(x)), 2), 1))
+  const auto fill = [](Index rows, Index cols, int mod, double shift, double scale) {
+    Matrix<double> m(rows, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = (static_cast<double>(i % mod) - shift) / scale;
+    return m;
+  };
+  const Matrix<double> x_nchw = fill(2, 24, 7, 3, 4), conv_t = fill(2, 12, 5, 2, 8), lin_t = fill(3, 8, 9, 4, 16);
+  Matrix<double> conv_b(1, 2), lin_b(1, 3), expected(2, 3);
+  conv_b << 0.5, -0.25;
+  lin_b << 0.1, 0.2, 0.3;
+  expected << -0.34140625000000002, 0.047656250000000011, 0.26093749999999999, -0.36679687500000002,
+      -0.014843749999999989, 0.26679687499999999;
+  const Matrix<double> x = keisan::nhwc_from_nchw(x_nchw, ImageShape{4, 3, 2});
+  const Matrix<double> w = keisan::conv_weight_from_torch(conv_t, 2, 3, 2);
+  const Matrix<double> lw = keisan::affine_after_flatten_from_torch(lin_t, ImageShape{2, 2, 2});
+  Graph<double> g;
+  auto h = keisan::max_pool2d(
+      keisan::relu(keisan::conv2d(g.input(x, {4, 3, 2}), g.input(w), g.input(conv_b), {3, 2, 1, 1})), 2, 2);
+  REQUIRE(h.image() == ImageShape{2, 2, 2});
+  auto logits = keisan::affine(keisan::flatten(h), g.input(lw), g.input(lin_b));
+  REQUIRE_CLOSE(logits.value(), expected, 1e-14, 1e-15);
+}
