@@ -2,6 +2,8 @@
 // same weights: a direct NCHW convolution + (c, h, w) flatten + Linear, written as PyTorch
 // defines them, against keisan's NHWC conv2d + flatten + affine on the converted weights.
 // SPDX-License-Identifier: MIT
+#include <cmath>
+
 #include "keisan/nn/torch_layout.hpp"
 
 #include "support/helpers.hpp"
@@ -125,4 +127,36 @@ TEST_CASE("torch layout: PyTorch 1.13's logits for conv-relu-maxpool-flatten-lin
   REQUIRE(h.image() == ImageShape{2, 2, 2});
   auto logits = keisan::affine(keisan::flatten(h), g.input(lw), g.input(lin_b));
   REQUIRE_CLOSE(logits.value(), expected, 1e-14, 1e-15);
+}
+
+TEST_CASE("torch layout: batch_norm matches PyTorch 1.13's BatchNorm2d, training then eval", "[nn]") {
+  // Reference: the same x as above; bn = BatchNorm2d(2) (momentum 0.1, eps 1e-5), weight [2, 0.5],
+  // bias [0.25, -1]; one training forward (y), then bn.eval() and the same x again (z). Printed:
+  // the running statistics, and image 0's top row (channel 0's three pixels, then channel 1's).
+  Matrix<double> x_nchw(2, 24);
+  for (Index i = 0; i < x_nchw.size(); ++i) x_nchw.data()[i] = (static_cast<double>(i % 7) - 3) / 4;
+  const Matrix<double> x = keisan::nhwc_from_nchw(x_nchw, ImageShape{4, 3, 2});
+  Matrix<double> gamma(1, 2), beta(1, 2), erm(1, 2), erv(1, 2);
+  gamma << 2, 0.5;
+  beta << 0.25, -1;
+  erm << -0.0020833333333333333, -0.0010416666666666667;
+  erv << 0.92549818840579712, 0.9252604166666667;
+  const double y0[] = {-2.7000879002020142,  -1.6886291915613234,  -0.67717048292063298,
+                       -0.48131065192900768, -0.22725872634321553, -1.7515702798579684};
+  const double z0[] = {-1.3048663834167664,  -0.78513388756715097, -0.26540139171753541,
+                       -0.73955890702922744, -0.60960908933071312, -1.3893079955217993};
+  Matrix<double> rm = Matrix<double>::Zero(1, 2), rv = Matrix<double>::Ones(1, 2);
+  Graph<double> g;
+  const Matrix<double>& y =
+      keisan::batch_norm(g.input(x, {4, 3, 2}), g.input(gamma), g.input(beta), rm, rv, true, 0.1, 1e-5).value();
+  REQUIRE_CLOSE(rm, erm, 1e-14, 1e-15);
+  REQUIRE_CLOSE(rv, erv, 1e-14, 1e-15);
+  const Matrix<double>& z =
+      keisan::batch_norm(g.input(x, {4, 3, 2}), g.input(gamma), g.input(beta), rm, rv, false, 0.1, 1e-5).value();
+  for (Index c = 0; c < 2; ++c)
+    for (Index w = 0; w < 3; ++w) {
+      INFO("channel " << c << ", pixel (0, " << w << ")");
+      REQUIRE(std::abs(y(0, w * 2 + c) - y0[c * 3 + w]) < 1e-13);
+      REQUIRE(std::abs(z(0, w * 2 + c) - z0[c * 3 + w]) < 1e-13);
+    }
 }
