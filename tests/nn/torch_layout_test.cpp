@@ -2,9 +2,9 @@
 // same weights: a direct NCHW convolution + (c, h, w) flatten + Linear, written as PyTorch
 // defines them, against keisan's NHWC conv2d + flatten + affine on the converted weights.
 // SPDX-License-Identifier: MIT
-#include <cmath>
-
 #include "keisan/nn/torch_layout.hpp"
+
+#include <cmath>
 
 #include "support/helpers.hpp"
 
