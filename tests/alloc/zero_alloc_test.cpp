@@ -181,3 +181,25 @@ TEST_CASE("Zero allocations: a steady-state CNN training step (conv, relu, pool,
     REQUIRE(allocs == 0);
   }
 }
+
+TEST_CASE("Zero allocations: the Evaluator's second pass over images through a CNN allocates nothing", "[nn][alloc]") {
+  keisan::Rng rng(38);
+  keisan::Sequential<float> net;
+  net.add(keisan::AsImage<float>({8, 8, 1}))
+      .add(keisan::Conv2D<float>(1, 4, 3, 3, 1, 1, keisan::Init::he, rng))
+      .add(keisan::BatchNorm<float>(4))
+      .add(keisan::ReLU<float>())
+      .add(keisan::AvgPool2D<float>(2, 2))
+      .add(keisan::Dropout<float>(0.5, 39))
+      .add(keisan::GlobalAvgPool<float>())
+      .add(keisan::Affine<float>(4, 3, keisan::Init::xavier, rng));
+  const Matrix<float> x = random_matrix<float>(50, 64, 40, 0, 1);  // batches of 16: three full, one of 2
+  std::vector<int> t(50);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int>(i % 3);
+  keisan::Evaluator<float> evaluator(16);
+  const double first = evaluator.accuracy(net, x, t);
+  double second = -1;
+  const long allocs = keisan::test::count_allocations([&] { second = evaluator.accuracy(net, x, t); });
+  REQUIRE(allocs == 0);
+  REQUIRE(second == first);
+}
