@@ -3,6 +3,11 @@
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp must come first)
+#include "keisan/nn/conv.hpp"
+#include "keisan/nn/dropout.hpp"
+#include "keisan/nn/normalization.hpp"
+#include "keisan/nn/pool.hpp"
+#include "keisan/nn/reshape.hpp"
 #include "support/helpers.hpp"
 #include "support/synthetic.hpp"
 
@@ -94,6 +99,57 @@ TEST_CASE("TwoLayerNet 784-50-10: backprop gradients match gradcheck", "[core][c
   INFO(report.to_string());
   REQUIRE(report.passed());
   REQUIRE(report.max_rel_error() <= 1e-7);
+}
+
+TEST_CASE("Zero allocations: a steady-state CNN training step (conv, relu, pool, flatten, affine) allocates nothing",
+          "[nn][alloc]") {
+  for (bool with_norm_and_dropout : {false, true}) {
+    keisan::Rng rng(35);
+    keisan::Sequential<float> net;
+    net.add(keisan::Conv2D<float>(1, 4, 3, 3, 1, 1, keisan::Init::he, rng));  // 8x8x1 -> 8x8x4
+    if (with_norm_and_dropout) net.add(keisan::BatchNorm<float>(4));
+    net.add(keisan::ReLU<float>()).add(keisan::MaxPool2D<float>(2, 2));  // -> 4x4x4
+    if (with_norm_and_dropout) net.add(keisan::Dropout<float>(0.25, 36));
+    net.add(keisan::Flatten<float>()).add(keisan::Affine<float>(64, 10, keisan::Init::xavier, rng));
+    keisan::SGD<float> opt(net.parameters(), 0.01);
+    const Matrix<float> x = random_matrix<float>(16, 64, 37, 0, 1);
+    const std::vector<int> t = labels(16);
+    Graph<float> g;
+    auto step = [&] {
+      g.clear();
+      opt.zero_grad();
+      g.backward(keisan::softmax_cross_entropy(net(g.input(x, {8, 8, 1})), t));
+      opt.step();
+    };
+    step();  // the first step sizes every buffer
+    const long allocs = keisan::test::count_allocations([&] {
+      for (int i = 0; i < 3; ++i) step();
+    });
+    INFO("with batch norm and dropout: " << with_norm_and_dropout);
+    REQUIRE(allocs == 0);
+  }
+}
+
+TEST_CASE("Zero allocations: the Evaluator's second pass over images through a CNN allocates nothing", "[nn][alloc]") {
+  keisan::Rng rng(38);
+  keisan::Sequential<float> net;
+  net.add(keisan::AsImage<float>({8, 8, 1}))
+      .add(keisan::Conv2D<float>(1, 4, 3, 3, 1, 1, keisan::Init::he, rng))
+      .add(keisan::BatchNorm<float>(4))
+      .add(keisan::ReLU<float>())
+      .add(keisan::AvgPool2D<float>(2, 2))
+      .add(keisan::Dropout<float>(0.5, 39))
+      .add(keisan::GlobalAvgPool<float>())
+      .add(keisan::Affine<float>(4, 3, keisan::Init::xavier, rng));
+  const Matrix<float> x = random_matrix<float>(50, 64, 40, 0, 1);  // batches of 16: three full, one of 2
+  std::vector<int> t(50);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int>(i % 3);
+  keisan::Evaluator<float> evaluator(16);
+  const double first = evaluator.accuracy(net, x, t);
+  double second = -1;
+  const long allocs = keisan::test::count_allocations([&] { second = evaluator.accuracy(net, x, t); });
+  REQUIRE(allocs == 0);
+  REQUIRE(second == first);
 }
 
 TEST_CASE("Zero allocations: a full training step (sample, gather, forward, backward, update) for every optimizer",

@@ -17,6 +17,7 @@
 
 #include "keisan/core/error.hpp"
 #include "keisan/core/gradient.hpp"
+#include "keisan/core/image.hpp"
 #include "keisan/core/matrix.hpp"
 #include "keisan/core/parameter.hpp"
 #include "keisan/detail/gemm.hpp"
@@ -69,6 +70,10 @@ struct Node {
   GradBuffer<Scalar> own_grad;  ///< gradient buffer of an op
   std::vector<Index> ints;      ///< saved integers (e.g. labels), copied so callers need not keep them
   std::vector<Scalar> scalars;  ///< saved scalars (e.g. the alpha and beta of alpha * x + beta)
+  /// The image shape the value carries (NHWC rows; all zeros: not an image). Metadata only: no
+  /// rule reads it (an image op saves its geometry in `ints`, so a replay needs no metadata).
+  /// record() copies it from the first input of the output's shape; an op may then overwrite it.
+  ImageShape image;
 
   /// Whether backward needs dL/d(this value).
   [[nodiscard]] bool needs_grad() const noexcept { return grad_buf != nullptr; }
@@ -135,6 +140,10 @@ class Var {
   [[nodiscard]] Index rows() const { return value().rows(); }
   [[nodiscard]] Index cols() const { return value().cols(); }
   [[nodiscard]] bool requires_grad() const { return node().needs_grad(); }
+  /// The image shape the value carries: h x w x c per row (all zeros when it is not an image).
+  [[nodiscard]] const ImageShape& image() const { return node().image; }
+  /// Whether the value is a batch of images (carries an image shape).
+  [[nodiscard]] bool is_image() const { return node().image.is_image(); }
   [[nodiscard]] Index index() const noexcept { return index_; }
   [[nodiscard]] const std::string& op() const { return node().op; }
   [[nodiscard]] Graph<Scalar>& graph() const;
@@ -178,6 +187,17 @@ class Graph {
   VarType input(const MatrixType& data) { return leaf("input", &data, nullptr); }
   VarType input(MatrixType&&) = delete;  // a temporary would dangle; use constant()
 
+  /// A batch of images that needs no gradient: `data` is N x (h*w*c), one NHWC image per row,
+  /// referenced, not copied. Throws ShapeError when a size is not positive or data's column
+  /// count is not h*w*c.
+  VarType input(const MatrixType& data, ImageShape shape) {
+    check_image("input", data, shape);
+    VarType v = input(data);
+    node(v.index()).image = shape;
+    return v;
+  }
+  VarType input(MatrixType&&, ImageShape) = delete;
+
   /// Data that needs no gradient, copied into the graph (buffer reused across clear()).
   template <class Derived>
   VarType constant(const Eigen::MatrixBase<Derived>& data) {
@@ -186,6 +206,15 @@ class Graph {
     n.own_value = data;
     n.value = &n.own_value;
     if (detect_anomaly_) check_forward(n);
+    return v;
+  }
+
+  /// A batch of images copied into the graph, as constant(); checked as input(data, shape).
+  template <class Derived>
+  VarType constant(const Eigen::MatrixBase<Derived>& data, ImageShape shape) {
+    check_image("constant", data, shape);
+    VarType v = constant(data);
+    node(v.index()).image = shape;
     return v;
   }
 
@@ -235,6 +264,13 @@ class Graph {
     }
     setup(n);
     forward_rule(*this, n);
+    for (std::size_t k = 0; k < count; ++k) {  // an elementwise op on images gives images
+      const Node<Scalar>& x = node(in[k].index());
+      if (x.image.is_image() && x.value->rows() == n.value->rows() && x.value->cols() == n.value->cols()) {
+        n.image = x.image;
+        break;
+      }
+    }
     if (detect_anomaly_) check_forward(n);
     return VarType(this, n.index, generation_);
   }
@@ -327,6 +363,7 @@ class Graph {
     n.ints.clear();
     n.scalars.clear();
     n.num_saved_ = 0;
+    n.image = ImageShape{};
     n.graph_ = this;
     ++size_;
     return n;
@@ -338,6 +375,17 @@ class Graph {
     n.grad_buf = grad;
     if (detect_anomaly_ && value != nullptr) check_forward(n);
     return VarType(this, n.index, generation_);
+  }
+
+  template <class Derived>
+  static void check_image(const char* where, const Eigen::MatrixBase<Derived>& data, const ImageShape& shape) {
+    if (shape.h <= 0 || shape.w <= 0 || shape.c <= 0)
+      throw ShapeError(std::string("keisan::Graph::") + where + ": image shape " + shape_string(shape) +
+                       ": every size must be positive");
+    if (data.cols() != shape.size())
+      throw ShapeError(std::string("keisan::Graph::") + where + ": the data is " + shape_string(data) +
+                       " but images of " + shape_string(shape) + " need " + std::to_string(shape.size()) +
+                       " columns (h*w*c)");
   }
 
   /// "node 4 'log' (inputs 2x3)": how anomaly reports name a node.

@@ -1,0 +1,152 @@
+// keisan tests: image batches on the tape (input with an image shape, as_image, flatten) and
+// conv2d: forward values by hand, gradients over several strides, paddings and sizes, bad shapes.
+// SPDX-License-Identifier: MIT
+#include "support/helpers.hpp"
+
+using keisan::Graph;
+using keisan::ImageShape;
+using keisan::Index;
+using keisan::Matrix;
+using keisan::Parameter;
+using keisan::ParameterList;
+using keisan::Window2D;
+using keisan::test::random_matrix;
+
+TEST_CASE("Images: input carries its shape, elementwise ops keep it, flatten drops it without a copy", "[ops]") {
+  const Matrix<double> x = random_matrix(3, 12, 1);
+  Graph<double> g;
+  auto v = g.input(x, {2, 3, 2});
+  REQUIRE(v.is_image());
+  REQUIRE(v.image() == ImageShape{2, 3, 2});
+  auto r = keisan::relu(v);
+  REQUIRE(r.image() == ImageShape{2, 3, 2});
+  auto s = keisan::sum(r);
+  REQUIRE_FALSE(s.is_image());
+  auto f = keisan::flatten(r);
+  REQUIRE_FALSE(f.is_image());
+  REQUIRE(f.value().data() == r.value().data());  // the same matrix, not a copy
+  REQUIRE(f.rows() == 3);
+  REQUIRE(f.cols() == 12);
+  auto back = keisan::as_image(f, {3, 2, 2});
+  REQUIRE(back.image() == ImageShape{3, 2, 2});
+  REQUIRE(back.value().data() == r.value().data());
+  REQUIRE_FALSE(g.input(x).is_image());
+  REQUIRE(g.constant(x, {1, 1, 12}).image() == ImageShape{1, 1, 12});
+  REQUIRE(keisan::shape_string(100, ImageShape{28, 28, 1}) == "100x28x28x1");
+}
+
+TEST_CASE("Images: gradients flow through flatten and as_image into the input's gradient", "[ops][check]") {
+  Parameter<double> x(random_matrix(2, 12, 2));
+  REQUIRE_GRADCHECK(
+      [&](Graph<double>& g) {
+        auto img = keisan::as_image(g.param(x), {2, 3, 2});
+        auto h = keisan::tanh(img);
+        return keisan::sum(keisan::flatten(h) * keisan::flatten(h)) + keisan::sum(img);
+      },
+      ParameterList<double>{{"x", &x}});
+  // In a no-grad scope the views need no gradient either.
+  Graph<double> g;
+  keisan::NoGradScope guard(g);
+  REQUIRE_FALSE(keisan::flatten(keisan::as_image(g.param(x), {2, 3, 2})).requires_grad());
+}
+
+TEST_CASE("Images: a bad image shape is a ShapeError naming the data and the shape", "[ops]") {
+  const Matrix<double> x = random_matrix(100, 785, 3);
+  Graph<double> g;
+  REQUIRE_THROWS_MATCHES(g.input(x, {28, 28, 1}), keisan::ShapeError,
+                         Catch::Matchers::Message("keisan::Graph::input: the data is 100x785 but images of 28x28x1 "
+                                                  "need 784 columns (h*w*c)"));
+  REQUIRE_THROWS_WITH(g.input(x, {0, 28, 1}), "keisan::Graph::input: image shape 0x28x1: every size must be positive");
+  REQUIRE_THROWS_WITH(g.constant(x, {28, 28, 1}),
+                      "keisan::Graph::constant: the data is 100x785 but images of 28x28x1 need 784 columns (h*w*c)");
+  REQUIRE_THROWS_WITH(keisan::as_image(g.input(x), {28, 28, 1}),
+                      "keisan::as_image: x is 100x785 and cannot hold images of 28x28x1 (needs h*w*c = x.cols, every "
+                      "size positive)");
+}
+
+TEST_CASE("conv2d: forward values against hand-computed numbers", "[ops]") {
+  Graph<double> g;
+  Matrix<double> x(1, 9), w(4, 1), b(1, 1);
+  x << 1, 2, 3, 4, 5, 6, 7, 8, 9;  // one 3x3x1 image
+  w << 1, 0, 0, 1;                 // 2x2 kernel: top-left + bottom-right
+  b << 10;
+  auto y = keisan::conv2d(g.input(x, {3, 3, 1}), g.input(w), g.input(b), {2, 2});
+  Matrix<double> expected(1, 4);
+  expected << 16, 18, 22, 24;
+  REQUIRE_CLOSE(y.value(), expected, 0, 0);
+  REQUIRE(y.image() == ImageShape{2, 2, 1});
+
+  // Stride 2, padding 1: the windows start at (-1, -1); padding reads as 0.
+  auto z = keisan::conv2d(g.input(x, {3, 3, 1}), g.input(w), g.input(b), {2, 2, 2, 1});
+  expected << 11, 13, 17, 24;
+  REQUIRE_CLOSE(z.value(), expected, 0, 0);
+  REQUIRE(z.image() == ImageShape{2, 2, 1});
+
+  // Channels and filters: two 1x2x2 images, a 1x1 kernel with 3 filters (c0, c1, c0 + c1).
+  Matrix<double> xc(2, 4), wc(2, 3), bc(1, 3);
+  xc << 1, 2, 3, 4, 5, 6, 7, 8;
+  wc << 1, 0, 1, 0, 1, 1;
+  bc << 0, 0, 100;
+  auto yc = keisan::conv2d(g.input(xc, {1, 2, 2}), g.input(wc), g.input(bc), {1, 1});
+  Matrix<double> ec(2, 6);
+  ec << 1, 2, 103, 3, 4, 107, 5, 6, 111, 7, 8, 115;
+  REQUIRE_CLOSE(yc.value(), ec, 0, 0);
+  REQUIRE(yc.image() == ImageShape{1, 2, 3});
+}
+
+TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", "[ops][check]") {
+  struct Case {
+    Index n, h, w, c, f;
+    Window2D window;
+  };
+  const Case cases[] = {
+      {2, 5, 5, 2, 3, {3, 3, 1, 0}},  // valid
+      {2, 5, 4, 2, 2, {3, 2, 2, 1}},  // stride 2, padding 1, a rectangular kernel
+      {1, 4, 4, 1, 2, {2, 2, 2, 0}},  // non-overlapping windows
+      {2, 3, 3, 3, 2, {1, 1, 1, 0}},  // a 1x1 kernel
+      {1, 6, 5, 2, 2, {3, 3, 2, 1}},  // stride 2 over an odd width
+      {2, 2, 2, 1, 2, {3, 3, 1, 1}},  // a kernel larger than the image
+  };
+  std::uint64_t seed = 10;
+  for (const Case& k : cases) {
+    INFO("case " << k.n << "x" << k.h << "x" << k.w << "x" << k.c << " -> " << k.f << ", "
+                 << keisan::describe(k.window));
+    Parameter<double> x(random_matrix(k.n, k.h * k.w * k.c, seed++));
+    Parameter<double> w(random_matrix(k.window.kh * k.window.kw * k.c, k.f, seed++));
+    Parameter<double> b(random_matrix(1, k.f, seed++));
+    const ImageShape shape{k.h, k.w, k.c};
+    REQUIRE_GRADCHECK(
+        [&](Graph<double>& g) {
+          return keisan::sum(keisan::tanh(keisan::conv2d(keisan::as_image(g.param(x), shape), w, b, k.window)));
+        },
+        ParameterList<double>{{"x", &x}, {"W", &w}, {"b", &b}});
+    // x as data: no dx (the network's input), W and b still right.
+    const Matrix<double> data = x.value();
+    REQUIRE_GRADCHECK(
+        [&](Graph<double>& g) {
+          return keisan::sum(keisan::tanh(keisan::conv2d(g.input(data, shape), w, b, k.window)));
+        },
+        ParameterList<double>{{"W", &w}, {"b", &b}});
+  }
+}
+
+TEST_CASE("conv2d: bad shapes and windows throw, naming the images", "[ops]") {
+  Graph<double> g;
+  const Matrix<double> x = random_matrix(2, 75, 20), w = random_matrix(27, 4, 21), b = random_matrix(1, 4, 22);
+  const Matrix<double> bad_w = random_matrix(26, 4, 23), bad_b = random_matrix(4, 1, 24);
+  REQUIRE_THROWS_MATCHES(keisan::conv2d(g.input(x), g.input(w), g.input(b), {3, 3}), keisan::ShapeError,
+                         Catch::Matchers::Message("keisan::conv2d: x is 2x75 and carries no image shape (record images "
+                                                  "with g.input(data, {h, w, c}) or as_image())"));
+  REQUIRE_THROWS_WITH(keisan::conv2d(g.input(x, {5, 5, 3}), g.input(bad_w), g.input(b), {3, 3}),
+                      "keisan::conv2d: x is 2x5x5x3 and W is 26x4: W must be (kh*kw*c) x filters, 27 rows for a 3x3 "
+                      "kernel over 3 channels");
+  REQUIRE_THROWS_WITH(keisan::conv2d(g.input(x, {5, 5, 3}), g.input(w), g.input(bad_b), {3, 3}),
+                      "keisan::conv2d: W is 27x4 and b is 4x1: b must be 1 x W.cols");
+  REQUIRE_THROWS_MATCHES(keisan::conv2d(g.input(x, {5, 5, 3}), g.input(w), g.input(b), {3, 3, 0}), keisan::ValueError,
+                         Catch::Matchers::Message("keisan::conv2d: 3x3 window, stride 0, padding 0: kernel sizes and "
+                                                  "stride must be >= 1, padding >= 0"));
+  const Matrix<double> small = random_matrix(2, 12, 25);
+  REQUIRE_THROWS_MATCHES(keisan::conv2d(g.input(small, {2, 2, 3}), g.input(w), g.input(b), {3, 3}), keisan::ShapeError,
+                         Catch::Matchers::Message("keisan::conv2d: x is 2x2x2x3: the 3x3 window, stride 1, padding 0 "
+                                                  "does not fit (the output would be empty)"));
+}
