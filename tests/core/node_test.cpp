@@ -17,13 +17,19 @@ using keisan::Var;
 using keisan::test::random_matrix;
 
 namespace {
-void identity_forward(Graph<double>& g, Node<double>& n) { n.out() = *g.input(n, 0).value; }
-void transposed_backward(Graph<double>& g, Node<double>& n) { g.input(n, 0).accumulate(n.grad().transpose()); }
+void identity_forward(Graph<double>& g, Node<double>& n) {
+  n.out() = *g.input(n, 0).value;
+}
+void transposed_backward(Graph<double>& g, Node<double>& n) {
+  g.input(n, 0).accumulate(n.grad().transpose());
+}
 void overwriting_square_backward(Graph<double>& g, Node<double>& n) {
   Node<double>& x = g.input(n, 0);
   x.grad_mut() = (2 * n.grad().array() * x.value->array()).matrix();  // assigns: loses other consumers' terms
 }
-void square_forward(Graph<double>& g, Node<double>& n) { n.out() = g.input(n, 0).value->array().square().matrix(); }
+void square_forward(Graph<double>& g, Node<double>& n) {
+  n.out() = g.input(n, 0).value->array().square().matrix();
+}
 
 // x * mask with a mask of 0s and 2s drawn when the op is recorded (inverted dropout's shape).
 void masked_forward(Graph<double>& g, Node<double>& n) {
@@ -68,11 +74,14 @@ TEST_CASE("Var: a handle kept across clear() is stale even after the graph grows
   auto fresh = keisan::tanh(keisan::exp(g.input(b)));  // nodes 0..2: index 1 exists again
   REQUIRE(g.size() == 3);
   REQUIRE_THROWS_WITH(old.value(), "keisan::Var: stale handle (the graph was cleared since it was recorded)");
-  REQUIRE_THROWS_WITH(keisan::relu(old),
-                      "keisan::relu: the Var does not belong to this graph (another graph, or a Var kept across clear())");
-  REQUIRE_THROWS_WITH(g.backward(old), "keisan::backward: the Var does not belong to this graph (another graph, or a "
-                                       "Var kept across clear())");
-  REQUIRE_THROWS_WITH(keisan::add(fresh, old), "keisan::Var: stale handle (the graph was cleared since it was recorded)");
+  REQUIRE_THROWS_WITH(
+      keisan::relu(old),
+      "keisan::relu: the Var does not belong to this graph (another graph, or a Var kept across clear())");
+  REQUIRE_THROWS_WITH(g.backward(old),
+                      "keisan::backward: the Var does not belong to this graph (another graph, or a "
+                      "Var kept across clear())");
+  REQUIRE_THROWS_WITH(keisan::add(fresh, old),
+                      "keisan::Var: stale handle (the graph was cleared since it was recorded)");
 }
 
 TEST_CASE("Var::grad and Parameter::grad: reading a zero gradient changes nothing", "[core]") {

@@ -63,7 +63,7 @@ struct Node {
   int num_inputs = 0;
   Index index = 0;  ///< this node's position on the tape
 
-  const MatrixType* value = nullptr;      ///< the value: own_value, a Parameter's, or user data
+  const MatrixType* value = nullptr;       ///< the value: own_value, a Parameter's, or user data
   GradBuffer<Scalar>* grad_buf = nullptr;  ///< where dL/d(value) accumulates; null: not needed
 
   MatrixType own_value;         ///< output buffer of an op
@@ -324,7 +324,9 @@ class Graph {
   [[nodiscard]] Node<Scalar>& node(Index i) { return *nodes_[static_cast<std::size_t>(i)]; }
   [[nodiscard]] const Node<Scalar>& node(Index i) const { return *nodes_[static_cast<std::size_t>(i)]; }
   /// The k-th input of `n` (for forward and backward rules).
-  [[nodiscard]] Node<Scalar>& input(const Node<Scalar>& n, int k) { return node(n.inputs[static_cast<std::size_t>(k)]); }
+  [[nodiscard]] Node<Scalar>& input(const Node<Scalar>& n, int k) {
+    return node(n.inputs[static_cast<std::size_t>(k)]);
+  }
   [[nodiscard]] const Node<Scalar>& input(const Node<Scalar>& n, int k) const {
     return node(n.inputs[static_cast<std::size_t>(k)]);
   }

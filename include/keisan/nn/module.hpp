@@ -59,9 +59,7 @@ class Module {
   [[nodiscard]] virtual std::string describe() const = 0;
 
   /// Appends this module's parameters, each named `prefix + local name` (e.g. "0." + "W").
-  virtual void collect_parameters(ParameterList<Scalar>& out, const std::string& prefix) {
-    (void)out, (void)prefix;
-  }
+  virtual void collect_parameters(ParameterList<Scalar>& out, const std::string& prefix) { (void)out, (void)prefix; }
   /// Appends this module's buffers (non-trainable state), named as parameters are.
   virtual void collect_buffers(StateList<Scalar>& out, const std::string& prefix) { (void)out, (void)prefix; }
 

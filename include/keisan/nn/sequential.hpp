@@ -51,10 +51,12 @@ class Sequential final : public Module<Scalar> {
   }
 
   void collect_parameters(ParameterList<Scalar>& out, const std::string& prefix) override {
-    for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i]->collect_parameters(out, prefix + std::to_string(i) + ".");
+    for (std::size_t i = 0; i < modules_.size(); ++i)
+      modules_[i]->collect_parameters(out, prefix + std::to_string(i) + ".");
   }
   void collect_buffers(StateList<Scalar>& out, const std::string& prefix) override {
-    for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i]->collect_buffers(out, prefix + std::to_string(i) + ".");
+    for (std::size_t i = 0; i < modules_.size(); ++i)
+      modules_[i]->collect_buffers(out, prefix + std::to_string(i) + ".");
   }
   void set_training(bool on) override {
     Module<Scalar>::set_training(on);
