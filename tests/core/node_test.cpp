@@ -252,3 +252,19 @@ TEST_CASE("Empty batches: every op takes 0 rows; reductions and losses say what 
                       "keisan::softmax_cross_entropy: input is 3x0: needs at least one column (class)");
   REQUIRE_THROWS_WITH(keisan::softmax(none), "keisan::softmax: input is 3x0: needs at least one column (class)");
 }
+
+TEST_CASE("Empty features: 0 columns through affine, elementwise ops and sums", "[ops]") {
+  Parameter<double> x(Matrix<double>(3, 0)), w(Matrix<double>(0, 2)), b(random_matrix(1, 2, 17));
+  Graph<double> g;
+  auto y = keisan::affine(g.param(x), w, b);  // no features: every row is the bias
+  REQUIRE(keisan::shape_string(y.value()) == "3x2");
+  REQUIRE_CLOSE(y.value(), b.value().replicate(3, 1).eval(), 0, 0);
+  for (const auto& v :
+       {keisan::sigmoid(g.param(x)), keisan::exp(g.param(x)), g.param(x) * 3.0, keisan::matmul(g.param(x), g.param(w))})
+    REQUIRE(v.rows() == 3);
+  REQUIRE(keisan::sum(g.param(x)).value()(0, 0) == 0);
+  g.backward(keisan::sum(y));
+  REQUIRE(keisan::shape_string(x.grad()) == "3x0");
+  REQUIRE(keisan::shape_string(w.grad()) == "0x2");
+  REQUIRE_CLOSE(b.grad(), Matrix<double>::Constant(1, 2, 3.0), 0, 0);
+}
