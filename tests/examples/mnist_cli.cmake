@@ -105,6 +105,13 @@ elseif(CASE STREQUAL "flags")
                  --data ${DATA} --epochs 0 --load ${WORK}/junk.safetensors)
   file(MAKE_DIRECTORY ${WORK}/empty)
   expect_failure("error: keisan: ${WORK}/empty: no train-images-idx3-ubyte" --data ${WORK}/empty)
+  # --load from a FIFO: refused by name (reading it would wait for a writer forever).
+  execute_process(COMMAND mkfifo ${WORK}/fifo.safetensors)
+  execute_process(COMMAND ${MNIST} --data ${DATA} --epochs 0 --load ${WORK}/fifo.safetensors TIMEOUT 60
+                  OUTPUT_VARIABLE o ERROR_VARIABLE e RESULT_VARIABLE rc)
+  if(rc EQUAL 0 OR NOT e MATCHES "error: keisan: ${WORK}/fifo.safetensors: is not a regular file \\(a FIFO, device or socket\\)")
+    message(FATAL_ERROR "--load FIFO: expected a refusal, got ${rc}:\n${o}${e}")
+  endif()
 elseif(CASE STREQUAL "outputs")
   # Output paths that cannot be written: named, non-zero exit, before anything is loaded or
   # trained (no "data:" line), and nothing of the user's created, replaced or deleted.

@@ -80,15 +80,21 @@ inline std::size_t idx_payload_size(const std::uint8_t* bytes, std::size_t size,
   return out;
 }
 
-/// Reads a whole file. Throws FormatError naming the path when it cannot be opened or read, or
-/// is not a regular file: a directory (whose "size" would be read as a length), a FIFO or a
-/// device (which could block forever or never end) are refused before they are opened.
-[[nodiscard]] inline std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
+/// Throws FormatError naming the path when it exists and is not a regular file: a directory
+/// (whose "size" would be read as a length), a FIFO or a device (which could block forever or
+/// never end) are refused before they are opened. Links are followed.
+inline void require_regular_file(const std::string& path) {
   std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(path, ec);  // follows links
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
   if (std::filesystem::is_directory(st)) throw FormatError("keisan: " + path + ": is a directory, not a file");
   if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw FormatError("keisan: " + path + ": is not a regular file (a FIFO, device or socket)");
+}
+
+/// Reads a whole file. Throws FormatError naming the path when it cannot be opened or read, or
+/// is not a regular file (see require_regular_file).
+[[nodiscard]] inline std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw FormatError("keisan: " + path + ": cannot open file");
   const std::streamoff size = in.tellg();

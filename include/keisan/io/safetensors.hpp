@@ -370,6 +370,7 @@ inline void st_read_exact(std::ifstream& in, std::uint64_t offset, std::uint8_t*
 }
 
 inline StFile st_open(const std::string& path) {
+  require_regular_file(path);  // a FIFO would block, a directory read as garbage
   StFile f;
   f.in.open(path, std::ios::binary | std::ios::ate);
   if (!f.in) throw FormatError("keisan: " + path + ": cannot open file");
