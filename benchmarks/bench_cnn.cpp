@@ -27,12 +27,15 @@ struct CnnWorkload {
   std::vector<ConvSpec> convs;
   std::vector<Index> pool_after;  // conv indices followed by a 2x2/2 max-pool
   std::vector<Index> affine;      // widths, the flattened features first
+  keisan::Init init;              // every layer's weights
+  bool dropout;                   // Dropout 0.5 after the hidden Affine's ReLU and after the last Affine
   Index batch;
 };
 
 /// W4 SimpleConvNet: conv 30@5x5 (pad 0) -> ReLU -> max-pool 2x2/2 -> Affine 100 -> ReLU ->
-/// Affine 10, softmax-CE, 28x28x1 input, Adam lr 0.001, batch 100.
-const CnnWorkload W4{"W4", {{28, 28, 1, 5, 0, 30}}, {0}, {12 * 12 * 30, 100, 10}, 100};
+/// Affine 10, softmax-CE, 28x28x1 input, Adam lr 0.001, batch 100; weights 0.01 * N(0, 1) as in
+/// the book.
+const CnnWorkload W4{"W4", {{28, 28, 1, 5, 0, 30}}, {0}, {12 * 12 * 30, 100, 10}, keisan::Init::book, false, 100};
 /// W5 DeepConvNet: six 3x3 convs 16,16,32,32,64,64 (pad 1, the 4th pad 2), ReLU after each,
 /// max-pool 2x2/2 after the 2nd, 4th, 6th -> Affine 50 -> ReLU -> Dropout 0.5 -> Affine 10 ->
 /// Dropout 0.5, He init, Adam lr 0.001, batch 100.
@@ -45,6 +48,8 @@ const CnnWorkload W5{"W5",
                       {8, 8, 64, 3, 1, 64}},
                      {1, 3, 5},
                      {4 * 4 * 64, 50, 10},
+                     keisan::Init::he,
+                     true,
                      100};
 const CnnWorkload& cnn_workload(Index i) {
   return i == 4 ? W4 : W5;
@@ -74,18 +79,16 @@ double cnn_step_flops(const CnnWorkload& w) {
 keisan::Sequential<float> make_cnn(const CnnWorkload& w, std::uint64_t seed) {
   keisan::Rng rng(seed);
   keisan::Sequential<float> net;
-  const keisan::Init conv_init = &w == &W4 ? keisan::Init::book : keisan::Init::he;
   for (std::size_t l = 0; l < w.convs.size(); ++l) {
     const ConvSpec& s = w.convs[l];
-    net.add(keisan::Conv2D<float>(s.c, s.filters, s.k, s.k, 1, s.pad, conv_init, rng)).add(keisan::ReLU<float>());
+    net.add(keisan::Conv2D<float>(s.c, s.filters, s.k, s.k, 1, s.pad, w.init, rng)).add(keisan::ReLU<float>());
     if (pools_after(w, static_cast<Index>(l))) net.add(keisan::MaxPool2D<float>(2, 2));
   }
   net.add(keisan::Flatten<float>());
-  const bool dropout = &w == &W5;
-  net.add(keisan::Affine<float>(w.affine[0], w.affine[1], conv_init, rng)).add(keisan::ReLU<float>());
-  if (dropout) net.add(keisan::Dropout<float>(0.5, seed + 1));
-  net.add(keisan::Affine<float>(w.affine[1], w.affine[2], conv_init, rng));
-  if (dropout) net.add(keisan::Dropout<float>(0.5, seed + 2));
+  net.add(keisan::Affine<float>(w.affine[0], w.affine[1], w.init, rng)).add(keisan::ReLU<float>());
+  if (w.dropout) net.add(keisan::Dropout<float>(0.5, seed + 1));
+  net.add(keisan::Affine<float>(w.affine[1], w.affine[2], w.init, rng));
+  if (w.dropout) net.add(keisan::Dropout<float>(0.5, seed + 2));
   return net;
 }
 
