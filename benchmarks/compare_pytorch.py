@@ -1,24 +1,42 @@
 #!/usr/bin/python3
 """keisan vs PyTorch on the reference workloads, same machine, same run. Optional, not in CI.
 
-W1: 784-50-10 sigmoid, W2: 784-512-512-10 ReLU; softmax cross-entropy, SGD lr 0.1, batch 100 / 128,
-float32, 1 thread. The PyTorch loop is as fast as a PyTorch user could make it: data preloaded as
-one tensor, batches by index, torch.set_num_threads(1), set_to_none gradients.
-Then the same epochs with keisan's MNIST example (built by scripts/demo.sh or the release preset).
+W1: 784-50-10 sigmoid, W2: 784-512-512-10 ReLU; softmax cross-entropy, SGD lr 0.1, batch 100 / 128.
+W4: the book's SimpleConvNet (conv 30@5x5 -> ReLU -> max-pool 2x2 -> Affine 100 -> ReLU -> Affine 10),
+W5: its DeepConvNet (six 3x3 convs 16,16,32,32,64,64, pad 1 but the 4th pad 2, ReLU after each,
+max-pool 2x2 after the 2nd/4th/6th, Affine 50 -> ReLU -> Dropout 0.5 -> Affine 10 -> Dropout 0.5,
+He init); both Adam lr 0.001, batch 100, softmax cross-entropy.
+All float32, N threads (--threads, default 1). The PyTorch loops are as fast as a PyTorch user
+could make them: data preloaded as one tensor, batches by index, torch.set_num_threads(N),
+set_to_none gradients.
 
-Usage: benchmarks/compare_pytorch.py [MNIST_DIR] [--epochs N]   (needs Debian's python3-torch)
+Thread pinning: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to N in this
+process's environment *before* torch is imported (torch sizes its OpenMP pool at import; setting
+them later, or torch.set_num_threads alone, left a second pool of BLAS threads running). Every
+PyTorch measurement reports CPU time (time.process_time, all threads) beside wall time, and warns
+when CPU/wall is not N within 20%: then the run did not use the threads it claims.
+
+keisan's side: W1/W2 with keisan's MNIST example (full epochs); W4/W5 with the bench_cnn benchmark
+(BM_CnnStep, per step; the same step on random images) from the bench and bench-blas builds that
+exist, and with the MNIST example too when it has `--model simple-cnn` / `deep-cnn`.
+
+Usage: benchmarks/compare_pytorch.py [MNIST_DIR] [--threads N] [--epochs N] [--cnn-steps S]
+       [--workloads W1,W2,W4,W5]      (needs Debian's python3-torch; run with /usr/bin/python3)
 """
 import argparse
 import gzip
+import json
 import os
 import pathlib
 import re
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
-import torch
+
+torch = None  # imported by main() once the thread variables are set
 
 
 def read_idx(path):
@@ -31,55 +49,218 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
-def torch_epoch_seconds(x, y, sizes, relu, batch, epochs):
-    torch.manual_seed(0)
+def check_threads(what, wall, cpu, threads):
+    """Warns when the CPU time is not `threads` x the wall time within 20%."""
+    ratio = cpu / wall if wall > 0 else 0.0
+    if abs(ratio - threads) > 0.2 * threads:
+        why = ("more threads ran than asked for" if ratio > threads else
+               "it got less CPU than that: the machine is loaded, the wall time is inflated")
+        print(f"WARNING: {what}: CPU/wall = {ratio:.2f} with --threads {threads}, not {threads} within 20%: {why}",
+              file=sys.stderr)
+    return ratio
+
+
+def mlp(sizes, relu):
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i + 2 < len(sizes):
             layers.append(torch.nn.ReLU() if relu else torch.nn.Sigmoid())
-    net = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def simple_conv_net():
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
+                         nn.Linear(30 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10))
+
+
+def deep_conv_net():
+    nn = torch.nn
+    layers, c = [], 1
+    for i, (f, pad) in enumerate(((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1))):
+        layers += [nn.Conv2d(c, f, 3, padding=pad), nn.ReLU()]
+        if i % 2 == 1:
+            layers.append(nn.MaxPool2d(2, 2))
+        c = f
+    layers += [nn.Flatten(), nn.Linear(64 * 4 * 4, 50), nn.ReLU(), nn.Dropout(0.5), nn.Linear(50, 10), nn.Dropout(0.5)]
+    net = nn.Sequential(*layers)
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def torch_mlp_epoch(x, y, sizes, relu, batch, epochs, threads, name):
+    """Median (wall s, CPU s) per full epoch of SGD lr 0.1."""
+    torch.manual_seed(0)
+    net = mlp(sizes, relu)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = x.shape[0]
-    times = []
+    walls, cpus = [], []
     for _ in range(epochs):
         perm = torch.randperm(n)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(0, n - batch + 1, batch):
             idx = perm[i:i + batch]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(net(x[idx]), y[idx])
             loss.backward()
             opt.step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    return wall, cpu, check_threads(f"PyTorch {name}", wall, cpu, threads)
 
 
-def keisan_epoch_seconds(binary, data, hidden, activation, batch, epochs):
-    out = subprocess.run([binary, "--data", data, "--epochs", str(epochs), "--batch", str(batch), "--hidden", *map(str, hidden),
-                          "--activation", activation, "--init", "he" if activation == "relu" else "book"],
-                         check=True, capture_output=True, text=True).stdout
+def torch_cnn_steps(x, y, make, steps, threads, name, batch=100):
+    """Median (wall ms, CPU ms) per Adam step over `steps` steps after 3 warm-up steps, and the
+    seconds a 600-step epoch takes at the mean step time."""
+    torch.manual_seed(0)
+    net = make()
+    net.train()
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = x.shape[0]
+    perm = torch.randperm(n)
+    walls, cpus = [], []
+    for s in range(steps + 3):
+        i = (s * batch) % (n - batch + 1)
+        idx = perm[i:i + batch]
+        t0, c0 = time.perf_counter(), time.process_time()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+        if s >= 3:
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+    ratio = check_threads(f"PyTorch {name}", sum(walls), sum(cpus), threads)
+    return 1e3 * statistics.median(walls), 1e3 * statistics.median(cpus), 600 * statistics.mean(walls), ratio
+
+
+def keisan_env():
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)  # OpenBLAS picks its kernel for this CPU (as benchmarks/run.sh)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def keisan_epoch_seconds(binary, data, epochs, flags):
+    out = subprocess.run([binary, "--data", data, "--epochs", str(epochs), *flags], check=True, capture_output=True,
+                         text=True, env=keisan_env()).stdout
     return statistics.median(float(s) for s in re.findall(r"test acc [0-9.]+\s+([0-9.]+)s", out))
 
 
+def keisan_mlp_flags(hidden, relu, batch):
+    activation = "relu" if relu else "sigmoid"
+    return ["--batch", str(batch), "--hidden", *map(str, hidden), "--activation", activation,
+            "--init", "he" if relu else "book"]
+
+
+def example_has_cnn_models(binary):
+    """Whether the MNIST example knows --model simple-cnn / deep-cnn (older builds do not)."""
+    try:
+        text = subprocess.run([binary, "--help"], capture_output=True, text=True, env=keisan_env()).stdout
+    except OSError:
+        return False
+    return "--model" in text and "simple-cnn" in text
+
+
+def keisan_bench_step_ms(binary, w, min_time, reps):
+    """Median wall ms per BM_CnnStep/W:w step of a bench_cnn binary, and its allocs_per_step."""
+    out = subprocess.run([binary, f"--benchmark_filter=^BM_CnnStep/W:{w}$", f"--benchmark_min_time={min_time}",
+                          f"--benchmark_repetitions={reps}", "--benchmark_report_aggregates_only=true",
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True,
+                         env=keisan_env()).stdout
+    runs = json.loads(out)["benchmarks"]
+    med = next((b for b in runs if b.get("aggregate_name") == "median"), runs[0])
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[med["time_unit"]]
+    return med["real_time"] * scale, med.get("allocs_per_step", float("nan"))
+
+
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", nargs="?", default=os.path.expanduser("~/.cache/keisan/mnist"))
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--keisan", default="build/release/examples/mnist")
+    ap.add_argument("--threads", type=int, default=1, help="threads for PyTorch, OpenMP and BLAS (default 1)")
+    ap.add_argument("--epochs", type=int, default=3, help="W1/W2: full epochs, median reported")
+    ap.add_argument("--cnn-steps", type=int, default=600, help="W4/W5: timed PyTorch steps (600 = one epoch)")
+    ap.add_argument("--cnn-epochs", type=int, default=1, help="W4/W5: epochs of keisan's example, when it has --model")
+    ap.add_argument("--workloads", default="W1,W2,W4,W5")
+    ap.add_argument("--keisan", default="build/release/examples/mnist", help="keisan's MNIST example")
+    ap.add_argument("--keisan-bench", nargs="*", default=["build/bench/benchmarks/bench_cnn",
+                                                          "build/bench-blas/benchmarks/bench_cnn"],
+                    help="bench_cnn binaries for keisan's W4/W5 step (those that exist are run)")
+    ap.add_argument("--bench-min-time", type=float, default=2.0, help="bench_cnn --benchmark_min_time")
+    ap.add_argument("--bench-repetitions", type=int, default=3)
     args = ap.parse_args()
-    torch.set_num_threads(1)
-    x = torch.from_numpy(read_idx(f"{args.data}/train-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255)
+    workloads = set(args.workloads.split(","))
+
+    # Before torch is imported: its OpenMP pool and any BLAS pool size themselves from these.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    global torch
+    import torch as torch_module  # pylint: disable=import-outside-toplevel
+    torch = torch_module
+    torch.set_num_threads(args.threads)
+
+    images = read_idx(f"{args.data}/train-images-idx3-ubyte").astype(np.float32) / 255
     y = torch.from_numpy(read_idx(f"{args.data}/train-labels-idx1-ubyte").astype(np.int64))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; {x.shape[0]} training images; "
-          f"median seconds per epoch over {args.epochs} epochs")
-    print("| workload | PyTorch (s/epoch) | keisan (s/epoch) | PyTorch / keisan |")
-    print("|---|---|---|---|")
-    for name, hidden, relu, batch in (("W1", [50], False, 100), ("W2", [512, 512], True, 128)):
-        t = torch_epoch_seconds(x, y, [784, *hidden, 10], relu, batch, args.epochs)
-        k = keisan_epoch_seconds(args.keisan, args.data, hidden, "relu" if relu else "sigmoid", batch, args.epochs)
-        print(f"| {name} | {t:.3f} | {k:.3f} | {t / k:.2f} |")
+    print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}, --threads {args.threads} "
+          f"(OMP/OPENBLAS/MKL_NUM_THREADS = {args.threads}); {images.shape[0]} training images")
+    have_example = os.path.exists(args.keisan)
+
+    mlps = [w for w in (("W1", [50], False, 100), ("W2", [512, 512], True, 128)) if w[0] in workloads]
+    if mlps:
+        x = torch.from_numpy(images.reshape(-1, 784))
+        print(f"\nW1/W2: median seconds per training epoch over {args.epochs} epochs")
+        print("| workload | PyTorch (s/epoch) | PyTorch CPU (s/epoch) | CPU/wall | keisan example (s/epoch) | "
+              "PyTorch / keisan |")
+        print("|---|---|---|---|---|---|")
+        for name, hidden, relu, batch in mlps:
+            t, c, r = torch_mlp_epoch(x, y, [784, *hidden, 10], relu, batch, args.epochs, args.threads, name)
+            if have_example:
+                k = keisan_epoch_seconds(args.keisan, args.data, args.epochs, keisan_mlp_flags(hidden, relu, batch))
+                print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | {k:.3f} | {t / k:.2f} |")
+            else:
+                print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | n/a ({args.keisan} not built) | - |")
+
+    cnns = [w for w in (("W4", 4, simple_conv_net, "simple-cnn"), ("W5", 5, deep_conv_net, "deep-cnn"))
+            if w[0] in workloads]
+    if cnns:
+        x = torch.from_numpy(images.reshape(-1, 1, 28, 28)).contiguous()
+        benches = [b for b in args.keisan_bench if os.path.exists(b)]
+        example_cnn = have_example and example_has_cnn_models(args.keisan)
+        print(f"\nW4/W5: Adam step, batch 100; PyTorch median over {args.cnn_steps} steps, epoch = 600 steps at the "
+              f"mean step; keisan from bench_cnn (BM_CnnStep, median of {args.bench_repetitions})" +
+              (f" and the MNIST example's --model ({args.cnn_epochs} epoch(s))" if example_cnn else
+               f" ({args.keisan} {'has no --model simple-cnn' if have_example else 'not built'}: example skipped)"))
+        cols = [f"keisan {pathlib.Path(b).parent.parent.name} (ms/step)" for b in benches]
+        print("| workload | PyTorch (ms/step) | PyTorch CPU (ms/step) | CPU/wall | PyTorch (s/epoch) | " +
+              "".join(f"{c} | " for c in cols) + "keisan (s/epoch, from the faster) | PyTorch / keisan |" +
+              (" keisan example (s/epoch) |" if example_cnn else ""))
+        print("|---" * (7 + len(cols) + (1 if example_cnn else 0)) + "|")
+        for name, w, make, model in cnns:
+            step, cpu, epoch, ratio = torch_cnn_steps(x, y, make, args.cnn_steps, args.threads, name)
+            ks = []
+            for b in benches:
+                ms, allocs = keisan_bench_step_ms(b, w, args.bench_min_time, args.bench_repetitions)
+                if allocs != 0:
+                    print(f"WARNING: {b} W{w}: allocs_per_step = {allocs}", file=sys.stderr)
+                ks.append(ms)
+            row = f"| {name} | {step:.2f} | {cpu:.2f} | {ratio:.2f} | {epoch:.1f} | " + "".join(f"{k:.2f} | " for k in ks)
+            if ks:
+                row += f"{0.6 * min(ks):.1f} | {step / min(ks):.2f} |"
+            else:
+                row += "n/a (no bench_cnn built) | - |"
+            if example_cnn:
+                try:
+                    row += f" {keisan_epoch_seconds(args.keisan, args.data, args.cnn_epochs, ['--model', model]):.1f} |"
+                except (subprocess.CalledProcessError, statistics.StatisticsError) as e:
+                    row += f" n/a ({type(e).__name__}) |"
+            print(row)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ PY
 } | tee "$out/machine.txt"
 for preset in bench bench-blas; do
   mkdir -p "$out/$preset"
-  for b in bench_train bench_gradient bench_ops; do
+  for b in bench_train bench_gradient bench_ops bench_cnn; do
     echo "==> $preset/$b"
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
       "build/$preset/benchmarks/$b" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \

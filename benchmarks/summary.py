@@ -47,10 +47,48 @@ def main(out):
         rows.append((p, ratio))
         print(f"| {h} | {p:.0f} | {ms(bp):.4f} | {ms(nu):.1f} | {ratio:,.0f} | {ratio / p:.2f} |")
     (out / "gradient_ratio.dat").write_text("".join(f"{p:.0f} {r:.1f}\n" for p, r in rows))
+    cnn_summary(out)
     w3_floor = ms(eig["BM_EigenFloor/W:1"])
     bp50 = ms(g["BM_GradientBackprop/hidden:50"])
     print(f"\nW3: backprop gradient {bp50:.4f} ms vs the Eigen GEMM floor of one forward+backward "
           f"{w3_floor:.4f} ms: {bp50 / w3_floor:.2f}x")
+
+
+def cnn_summary(out):
+    """W4/W5 steps against their floors, and each conv layer against its GEMMs alone."""
+    if not (out / "bench" / "bench_cnn.json").exists():
+        return
+    eig = medians(out / "bench" / "bench_cnn.json")
+    blas = medians(out / "bench-blas" / "bench_cnn.json")
+    print("\n## CNN training step (W4 SimpleConvNet, W5 DeepConvNet; Adam, batch 100) vs the raw GEMM floor "
+          "(median ms per step)\n")
+    print("| workload | keisan (Eigen GEMM) | keisan (KEISAN_USE_BLAS) | Eigen floor | BLAS floor | floor | "
+          "keisan/floor (Eigen) | keisan/floor (BLAS) | allocs/step | s per 600-step epoch (faster build) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for w in ("4", "5"):
+        k, kb = eig[f"BM_CnnStep/W:{w}"], blas[f"BM_CnnStep/W:{w}"]
+        ef = ms(eig[f"BM_CnnEigenFloor/W:{w}"])
+        bf = ms(eig[f"BM_CnnBlasFloor/W:{w}"]) if f"BM_CnnBlasFloor/W:{w}" in eig else float("inf")
+        floor = min(ef, bf)
+        print(f"| W{w} | {ms(k):.3f} | {ms(kb):.3f} | {ef:.3f} | {bf:.3f} | {floor:.3f} | {ms(k) / floor:.2f} | "
+              f"{ms(kb) / floor:.2f} | {max(k['allocs_per_step'], kb['allocs_per_step']):.0f} | "
+              f"{0.6 * min(ms(k), ms(kb)):.1f} |")
+    print("\n## Conv layers: im2col + GEMM + col2im (forward + backward) vs the same GEMMs alone "
+          "(median ms; target conv/GEMM <= 1.3)\n")
+    print("| layer | keisan conv (Eigen) | Eigen GEMMs | conv/GEMM (Eigen) | keisan conv (BLAS build) | BLAS GEMMs | "
+          "conv/GEMM (BLAS) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in sorted(n for n in eig if n.startswith("BM_ConvLayer/")):
+        wl, layer = name.split("/")[1:3]
+        key = f"{wl}/{layer}"
+        conv, gemm = ms(eig[name]), ms(eig[f"BM_ConvLayerGemm/{key}"])
+        row = f"| {wl.replace(':', '')} conv{int(layer.split(':')[1]) + 1} | {conv:.3f} | {gemm:.3f} | {conv / gemm:.2f} |"
+        if name in blas and f"BM_ConvLayerBlasGemm/{key}" in blas:
+            cb, gb = ms(blas[name]), ms(blas[f"BM_ConvLayerBlasGemm/{key}"])
+            row += f" {cb:.3f} | {gb:.3f} | {cb / gb:.2f} |"
+        else:
+            row += " - | - | - |"
+        print(row)
 
 
 if __name__ == "__main__":
