@@ -77,7 +77,8 @@ class StepLR {
 
   [[nodiscard]] double lr_at(std::int64_t t) const {
     detail::require_count("StepLR", t);
-    return base_lr_ * std::pow(gamma_, static_cast<double>(t / step_size_));
+    const std::int64_t decays = t / step_size_;  // floor(t / step_size): integer division meant
+    return base_lr_ * std::pow(gamma_, static_cast<double>(decays));
   }
   template <class Scalar>
   void apply(Optimizer<Scalar>& opt, std::int64_t t) const {
