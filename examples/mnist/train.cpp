@@ -63,8 +63,11 @@ keisan::Index argmax(const keisan::Matrix<float>& logits, keisan::Index row) {
 /// Refuses weights that hold NaN or infinity, naming the tensor (a diverged run's file).
 void require_finite(const keisan::StateList<float>& state, const std::string& flag, const std::string& path) {
   for (const auto& t : state)
-    if (t.matrix != nullptr && !t.matrix->allFinite())
-      throw std::invalid_argument(flag + " " + path + ": tensor '" + t.name + "' holds NaN or infinity");
+    if (t.matrix != nullptr && !t.matrix->allFinite()) {
+      std::string what = flag;
+      what.append(" ").append(path).append(": tensor '").append(t.name).append("' holds NaN or infinity");
+      throw std::invalid_argument(what);
+    }
 }
 
 /// `dir/stem`, or `dir/stem.gz` when only that exists (as load_mnist picks them): for messages.
