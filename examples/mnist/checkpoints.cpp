@@ -24,29 +24,47 @@ std::string format_double(double x) {
 }  // namespace
 
 std::map<std::string, std::string> run_metadata(const Config& c) {
-  std::string hidden;
-  for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-  return {{"model", "mlp"},
-          {"hidden", hidden},
-          {"activation", c.activation},
-          {"optimizer", c.optimizer},
-          {"lr", format_double(c.lr)},
-          {"batch", std::to_string(c.batch)},
-          {"sampler", c.sampler},
-          {"seed", std::to_string(c.seed)}};
+  std::map<std::string, std::string> out{{"model", c.model},
+                                         {"batchnorm", c.batchnorm ? "on" : "off"},
+                                         {"weight-decay", format_double(c.weight_decay)},
+                                         {"optimizer", c.optimizer},
+                                         {"lr", format_double(c.lr)},
+                                         {"batch", std::to_string(c.batch)},
+                                         {"sampler", c.sampler},
+                                         {"train-limit", c.train_limit > 0 ? std::to_string(c.train_limit) : "all"},
+                                         {"seed", std::to_string(c.seed)}};
+  if (c.model == "mlp") {  // the CNNs' layers are fixed
+    std::string hidden;
+    for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+    out["hidden"] = hidden;
+    out["activation"] = c.activation;
+    out["dropout"] = format_double(c.dropout);
+  }
+  return out;
 }
 
 void check_recorded_flags(const std::map<std::string, std::string>& recorded, const Config& c, const std::string& flag,
                           const std::string& path, bool training) {
   if (recorded.count("model") == 0) return;  // not written by this example: shapes decide
   const auto mine = run_metadata(c);
+  // Files written before these flags existed were MLPs without them.
+  const std::map<std::string, std::string> before_the_flag{
+      {"batchnorm", "off"}, {"dropout", "0"}, {"weight-decay", "0"}, {"train-limit", "all"}};
+  const bool same_model = recorded.at("model") == c.model;
   std::string differences;
-  for (const char* key : {"model", "hidden", "activation", "optimizer", "lr", "batch", "sampler", "seed"}) {
+  for (const std::string key : {"model", "hidden", "activation", "batchnorm", "dropout", "weight-decay", "optimizer",
+                                "lr", "batch", "sampler", "train-limit", "seed"}) {
+    // The model's flags; weight decay, like the optimizer, shapes only the training.
     const bool model_key =
-        std::string(key) == "model" || std::string(key) == "hidden" || std::string(key) == "activation";
+        key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" || key == "dropout";
     if (!model_key && !training) continue;
-    const auto it = recorded.find(key);
-    const std::string theirs = it == recorded.end() ? "(not recorded)" : it->second;
+    const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
+    if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
+    auto it = recorded.find(key);
+    const auto old = before_the_flag.find(key);
+    const std::string theirs = it != recorded.end()           ? it->second
+                               : old != before_the_flag.end() ? old->second
+                                                              : "(not recorded)";
     if (theirs != mine.at(key))
       differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + theirs +
                      " (this run: " + mine.at(key) + ")";
