@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace mnist_example {
@@ -18,6 +19,20 @@ extern "C" void on_interrupt(int /*signal*/) {
 std::string format_double(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", x);  // round-trips exactly
+  return buf;
+}
+
+/// A recorded number as people write it ("0.3", not "0.29999999999999999"): the shortest form
+/// that reads back as the same double. Text that is not a number stays as it is.
+std::string readable_number(const std::string& text) {
+  char* end = nullptr;
+  const double x = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0') return text;
+  char buf[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
   return buf;
 }
 
@@ -65,9 +80,11 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     const std::string theirs = it != recorded.end()           ? it->second
                                : old != before_the_flag.end() ? old->second
                                                               : "(not recorded)";
-    if (theirs != mine.at(key))
-      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + theirs +
-                     " (this run: " + mine.at(key) + ")";
+    const bool number = key == "lr" || key == "dropout" || key == "weight-decay";  // compared as numbers
+    const std::string a = number ? readable_number(theirs) : theirs,
+                      b = number ? readable_number(mine.at(key)) : mine.at(key);
+    if (a != b)
+      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + a + " (this run: " + b + ")";
   }
   if (!differences.empty())
     throw std::invalid_argument(flag + " " + path + ": the file was written by a run with " + differences +
