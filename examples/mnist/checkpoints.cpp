@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace mnist_example {
@@ -21,35 +22,69 @@ std::string format_double(double x) {
   return buf;
 }
 
+/// A recorded number as people write it ("0.3", not "0.29999999999999999"): the shortest form
+/// that reads back as the same double. Text that is not a number stays as it is.
+std::string readable_number(const std::string& text) {
+  char* end = nullptr;
+  const double x = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0') return text;
+  char buf[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> run_metadata(const Config& c) {
-  std::string hidden;
-  for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-  return {{"model", "mlp"},
-          {"hidden", hidden},
-          {"activation", c.activation},
-          {"optimizer", c.optimizer},
-          {"lr", format_double(c.lr)},
-          {"batch", std::to_string(c.batch)},
-          {"sampler", c.sampler},
-          {"seed", std::to_string(c.seed)}};
+  std::map<std::string, std::string> out{{"model", c.model},
+                                         {"batchnorm", c.batchnorm ? "on" : "off"},
+                                         {"weight-decay", format_double(c.weight_decay)},
+                                         {"optimizer", c.optimizer},
+                                         {"lr", format_double(c.lr)},
+                                         {"batch", std::to_string(c.batch)},
+                                         {"sampler", c.sampler},
+                                         {"train-limit", c.train_limit > 0 ? std::to_string(c.train_limit) : "all"},
+                                         {"seed", std::to_string(c.seed)}};
+  if (c.model == "mlp") {  // the CNNs' layers are fixed
+    std::string hidden;
+    for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+    out["hidden"] = hidden;
+    out["activation"] = c.activation;
+    out["dropout"] = format_double(c.dropout);
+  }
+  return out;
 }
 
 void check_recorded_flags(const std::map<std::string, std::string>& recorded, const Config& c, const std::string& flag,
                           const std::string& path, bool training) {
   if (recorded.count("model") == 0) return;  // not written by this example: shapes decide
   const auto mine = run_metadata(c);
+  // Files written before these flags existed were MLPs without them.
+  const std::map<std::string, std::string> before_the_flag{
+      {"batchnorm", "off"}, {"dropout", "0"}, {"weight-decay", "0"}, {"train-limit", "all"}};
+  const bool same_model = recorded.at("model") == c.model;
   std::string differences;
-  for (const char* key : {"model", "hidden", "activation", "optimizer", "lr", "batch", "sampler", "seed"}) {
+  for (const std::string key : {"model", "hidden", "activation", "batchnorm", "dropout", "weight-decay", "optimizer",
+                                "lr", "batch", "sampler", "train-limit", "seed"}) {
+    // The model's flags; weight decay, like the optimizer, shapes only the training.
     const bool model_key =
-        std::string(key) == "model" || std::string(key) == "hidden" || std::string(key) == "activation";
+        key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" || key == "dropout";
     if (!model_key && !training) continue;
-    const auto it = recorded.find(key);
-    const std::string theirs = it == recorded.end() ? "(not recorded)" : it->second;
-    if (theirs != mine.at(key))
-      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + theirs +
-                     " (this run: " + mine.at(key) + ")";
+    const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
+    if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
+    auto it = recorded.find(key);
+    const auto old = before_the_flag.find(key);
+    const std::string theirs = it != recorded.end()           ? it->second
+                               : old != before_the_flag.end() ? old->second
+                                                              : "(not recorded)";
+    const bool number = key == "lr" || key == "dropout" || key == "weight-decay";  // compared as numbers
+    const std::string a = number ? readable_number(theirs) : theirs,
+                      b = number ? readable_number(mine.at(key)) : mine.at(key);
+    if (a != b)
+      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + a + " (this run: " + b + ")";
   }
   if (!differences.empty())
     throw std::invalid_argument(flag + " " + path + ": the file was written by a run with " + differences +

@@ -11,14 +11,15 @@
 
 namespace mnist_example {
 
-/// The flags a file records: model ("model", "hidden", "activation") and training ("optimizer",
-/// "lr", "batch", "sampler", "seed").
+/// The flags a file records, each under its flag's name: the model's ("model", "batchnorm", and
+/// for the MLP "hidden", "activation", "dropout") and the training's ("weight-decay", "optimizer",
+/// "lr", "batch", "sampler", "train-limit", "seed").
 std::map<std::string, std::string> run_metadata(const Config& c);
 
 /// Throws std::invalid_argument naming `flag`, `path` and every difference when the file's
 /// recorded flags differ from this run's: the model's for --load (`training` false), the model's
 /// and the training's for --resume. A file without keisan's metadata passes (shapes are still
-/// checked when it loads).
+/// checked when it loads); a file from before a flag existed counts as written without it.
 void check_recorded_flags(const std::map<std::string, std::string>& recorded, const Config& c, const std::string& flag,
                           const std::string& path, bool training);
 

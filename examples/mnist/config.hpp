@@ -9,16 +9,24 @@
 
 namespace mnist_example {
 
+/// The flags. The defaults are the MLP's (the book's TwoLayerNet); main.cpp replaces those a
+/// CNN sets differently (optimizer, lr, epochs, init, activation) unless the flag was given.
 struct Config {
   std::string data;
-  int epochs = -1;  // auto: the book's 10,000 iterations (17 epochs on full MNIST)
+  std::string model = "mlp";  // mlp | simple-cnn | deep-cnn
+  int epochs = -1;            // auto: the book's 10,000 iterations (17 epochs on full MNIST)
   int batch = 100;
   double lr = 0.1;
   std::vector<int> hidden{50};
   std::string activation = "sigmoid";
+  bool batchnorm = false;   // BatchNorm after each hidden Affine (and each convolution), before the activation
+  double dropout = 0;       // MLP: Dropout after each hidden activation (deep-cnn: its own 0.5)
+  double weight_decay = 0;  // L2 on the weights (not biases, not BatchNorm's gamma and beta)
   std::string optimizer = "sgd";
   std::string sampler = "shuffle";
   std::string init = "book";
+  long long train_limit = 0;  // use only the first N training images (0: all)
+  long long test_limit = 0;   // evaluate on the first N test images only (0: all)
   std::uint64_t seed = 42;
   int threads = 1;
   std::string metrics, save, load, resume;

@@ -13,6 +13,7 @@
 #include <keisan/io/safetensors.hpp>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -26,16 +27,51 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// The update rule the flags name, with --weight-decay on the weights only (not biases, not
+/// BatchNorm's gamma and beta: the book's MultiLayerNetExtend decays W alone).
 std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const keisan::ParameterList<float>& params) {
-  keisan::SGDOptions momentum;
+  const auto with_decay = [&](auto options) {
+    options.weight_decay = c.weight_decay;
+    options.decay = keisan::Decay::weights_only;
+    return options;
+  };
+  keisan::SGDOptions momentum = with_decay(keisan::SGDOptions{});
   momentum.momentum = 0.9;
   if (c.optimizer == "momentum") return std::make_unique<keisan::SGD<float>>(params, c.lr, momentum);
   momentum.nesterov = true;
   if (c.optimizer == "nesterov") return std::make_unique<keisan::SGD<float>>(params, c.lr, momentum);
-  if (c.optimizer == "adagrad") return std::make_unique<keisan::AdaGrad<float>>(params, c.lr);
-  if (c.optimizer == "rmsprop") return std::make_unique<keisan::RMSProp<float>>(params, c.lr);
-  if (c.optimizer == "adam") return std::make_unique<keisan::Adam<float>>(params, c.lr);
-  return std::make_unique<keisan::SGD<float>>(params, c.lr);
+  if (c.optimizer == "adagrad")
+    return std::make_unique<keisan::AdaGrad<float>>(params, c.lr, with_decay(keisan::AdaGradOptions{}));
+  if (c.optimizer == "rmsprop")
+    return std::make_unique<keisan::RMSProp<float>>(params, c.lr, with_decay(keisan::RMSPropOptions{}));
+  if (c.optimizer == "adam")
+    return std::make_unique<keisan::Adam<float>>(params, c.lr, with_decay(keisan::AdamOptions{}));
+  return std::make_unique<keisan::SGD<float>>(params, c.lr, with_decay(keisan::SGDOptions{}));
+}
+
+/// Images per evaluation pass: 1,000 for the MLP; 100 for the CNNs, whose im2col buffers would
+/// otherwise hold gigabytes (deep-cnn: about 1.6 MB per image).
+keisan::Index evaluation_chunk(const Config& c) {
+  return c.model == "mlp" ? 1000 : 100;
+}
+
+/// Floats a CNN holds per image (every op's output and saved matrices, im2col included, with as
+/// many again for their gradients), and its parameter count: measured on two blank images.
+void cnn_footprint(const Config& c, double& params, double& per_image) {
+  keisan::Rng rng(c.seed);
+  auto net = make_net<float>(c, rng);
+  params = 0;
+  for (const auto& p : net.parameters()) params += static_cast<double>(p.parameter->value().size());
+  keisan::Graph<float> g;
+  const keisan::Matrix<float> image = keisan::Matrix<float>::Zero(2, 784);  // two: BatchNorm needs a batch
+  (void)net(g.input(image));
+  double values = 0;
+  for (keisan::Index i = 0; i < static_cast<keisan::Index>(g.size()); ++i) {
+    const auto& n = g.node(i);
+    values += static_cast<double>(n.own_value.size());
+    for (std::size_t k = 0; k < n.num_saved(); ++k) values += static_cast<double>(n.saved(k).size());
+  }
+  per_image = 2 * values / 2;  // with their gradients, per image
 }
 
 bool has_mnist(const std::string& dir) {
@@ -100,31 +136,64 @@ std::string human_bytes(double bytes) {
 
 /// Refuses, before anything is allocated, a model or batch this machine cannot hold: the
 /// weights, their gradients and the optimizer's state, and the activations of a batch (or of the
-/// 1,000-image evaluation chunks), all float, against the machine's physical memory. Also a
-/// batch larger than the training set.
+/// evaluation chunks), all float, against the machine's physical memory. Also a
+/// batch larger than the training set. The MLP is sized from the flags (its layers may be
+/// anything); the CNNs, whose weights are fixed and small, by running two images (cnn_footprint).
 void check_sizes(const Config& c, keisan::Index train_size) {
   if (c.batch > train_size)
     throw std::invalid_argument("--batch " + std::to_string(c.batch) + " is larger than the training set (" +
                                 std::to_string(train_size) + " images)");
-  double params = 0, widths = 0;  // in doubles: 784 x 10^9 x 10^9 must not overflow
-  double in = 784;
-  for (int h : c.hidden) {
-    params += in * h + h;
-    widths += h;
-    in = h;
+  double params = 0, per_image = 0;  // in doubles: 784 x 10^9 x 10^9 must not overflow
+  std::string model = "--model " + c.model;
+  if (c.model == "mlp") {
+    double widths = 0, in = 784;
+    for (int h : c.hidden) {
+      params += in * h + h;
+      widths += h;
+      in = h;
+    }
+    params += in * 10 + 10;
+    per_image = 784 + (4 + (c.batchnorm ? 4 : 0) + (c.dropout > 0 ? 3 : 0)) * widths + 40;
+    model = "--hidden";
+    for (int h : c.hidden) model += " " + std::to_string(h);
+  } else {
+    cnn_footprint(c, params, per_image);
   }
-  params += in * 10 + 10;
   const double state = c.optimizer == "adam" ? 2 : c.optimizer == "sgd" ? 0 : 1;
-  const double rows = std::max<double>(c.batch, 1000);
-  const double bytes = 4 * (params * (2 + state) + rows * (784 + 4 * widths + 40)) + (c.gradcheck ? 16 * params : 0);
+  const double rows = std::max<double>(c.batch, static_cast<double>(evaluation_chunk(c)));
+  const double bytes = 4 * (params * (2 + state) + rows * per_image) + (c.gradcheck ? 16 * params : 0);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
-  if (memory > 0 && bytes > memory) {
-    std::string hidden;
-    for (int h : c.hidden) hidden += " " + std::to_string(h);
+  if (memory > 0 && bytes > memory)
     throw std::invalid_argument(
-        "--hidden" + hidden + " with --batch " + std::to_string(c.batch) + " needs about " + human_bytes(bytes) +
+        model + " with --batch " + std::to_string(c.batch) + " needs about " + human_bytes(bytes) +
         " of memory (weights, gradients, optimizer state, activations); this machine has " + human_bytes(memory));
+}
+
+/// The Dropout engines' states as checkpoint metadata ("dropout.0.rng", ...), so that --resume
+/// draws the masks an uninterrupted run would have drawn (state() holds no engine).
+void save_dropout_engines(keisan::Sequential<float>& net, std::map<std::string, std::string>& extra) {
+  const auto layers = dropout_layers(net);
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    std::ostringstream text;
+    text << layers[k]->rng();
+    extra["dropout." + std::to_string(k) + ".rng"] = text.str();
+  }
+}
+
+/// Restores what save_dropout_engines wrote; refuses a checkpoint without it, or with a bad one.
+void restore_dropout_engines(keisan::Sequential<float>& net, const std::map<std::string, std::string>& extra,
+                             const std::string& path) {
+  const auto layers = dropout_layers(net);
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    const std::string key = "dropout." + std::to_string(k) + ".rng";
+    const auto it = extra.find(key);
+    std::istringstream text(it == extra.end() ? std::string() : it->second);
+    keisan::Rng engine;
+    if (!(text >> engine))
+      throw std::invalid_argument("--resume " + path + ": the checkpoint holds no valid '" + key +
+                                  "' (the state of dropout layer " + std::to_string(k) + "'s random engine)");
+    layers[k]->rng() = engine;
   }
 }
 
@@ -150,10 +219,36 @@ int run(const Config& c) {
   const auto mnist = keisan::load_mnist<float>(dir);
   check_images(mnist.train, mnist_file(dir, "train-images-idx3-ubyte"), "train on");
   check_images(mnist.test, mnist_file(dir, "t10k-images-idx3-ubyte"), "test on");
-  check_sizes(c, mnist.train.size());
+  keisan::Dataset<float> first_images;  // --train-limit N: a copy of the first N (else unused)
+  if (c.train_limit > 0) {
+    if (c.train_limit > mnist.train.size())
+      throw std::invalid_argument("--train-limit " + std::to_string(c.train_limit) +
+                                  " is larger than the training set (" + std::to_string(mnist.train.size()) +
+                                  " images)");
+    const keisan::Index n = static_cast<keisan::Index>(c.train_limit);
+    first_images =
+        keisan::Dataset<float>(mnist.train.features().topRows(n),
+                               std::vector<int>(mnist.train.labels().begin(), mnist.train.labels().begin() + n), 10);
+  }
+  const keisan::Dataset<float>& train = c.train_limit > 0 ? first_images : mnist.train;
+  keisan::Dataset<float> first_tests;  // --test-limit N: the first N test images
+  if (c.test_limit > 0) {
+    if (c.test_limit > mnist.test.size())
+      throw std::invalid_argument("--test-limit " + std::to_string(c.test_limit) + " is larger than the test set (" +
+                                  std::to_string(mnist.test.size()) + " images)");
+    const keisan::Index n = static_cast<keisan::Index>(c.test_limit);
+    first_tests =
+        keisan::Dataset<float>(mnist.test.features().topRows(n),
+                               std::vector<int>(mnist.test.labels().begin(), mnist.test.labels().begin() + n), 10);
+  }
+  const keisan::Dataset<float>& test = c.test_limit > 0 ? first_tests : mnist.test;
+  check_sizes(c, train.size());
   std::printf("data: %s (%lld train, %lld test images) from %s\n",
               mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset", static_cast<long long>(mnist.train.size()),
               static_cast<long long>(mnist.test.size()), dir.c_str());
+  if (c.train_limit > 0 || c.test_limit > 0)
+    std::printf("using the first %lld training and %lld test images (--train-limit, --test-limit)\n",
+                static_cast<long long>(train.size()), static_cast<long long>(test.size()));
 
   keisan::Rng rng(c.seed);
   auto net = make_net<float>(c, rng);
@@ -164,14 +259,16 @@ int run(const Config& c) {
     require_finite(net.state(), "--load", c.load);
     std::printf("loaded %s\n", c.load.c_str());
   }
-  std::printf("model: %s, %s, %s lr %g, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
-              c.activation.c_str(), c.optimizer.c_str(), c.lr, c.batch, c.sampler.c_str(),
+  char decay[64] = "";
+  if (c.weight_decay > 0) std::snprintf(decay, sizeof decay, ", weight decay %g", c.weight_decay);
+  std::printf("model: %s, %s, %s lr %g%s, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
+              c.activation.c_str(), c.optimizer.c_str(), c.lr, decay, c.batch, c.sampler.c_str(),
               static_cast<unsigned long long>(c.seed), keisan::num_threads());
-  if (c.gradcheck && !run_gradcheck(c, net, mnist.train)) return 1;
+  if (c.gradcheck && !run_gradcheck(c, net, train)) return 1;
 
   auto opt = make_optimizer(c, params);
   const keisan::Sampling mode = c.sampler == "replacement" ? keisan::Sampling::replacement : keisan::Sampling::shuffle;
-  keisan::MinibatchSampler sampler(mnist.train.size(), c.batch, {mode, false, c.seed});
+  keisan::MinibatchSampler sampler(train.size(), c.batch, {mode, false, c.seed});
   const int epochs = c.epochs >= 0
                          ? c.epochs
                          : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
@@ -183,6 +280,7 @@ int run(const Config& c) {
     if (!info.sampler)
       throw std::invalid_argument("--resume " + c.resume + ": the checkpoint holds no sampler position");
     sampler.restore(*info.sampler);
+    restore_dropout_engines(net, info.extra, c.resume);
     total_steps = info.step;
     std::printf("resumed %s at epoch %lld, step %lld\n", c.resume.c_str(), static_cast<long long>(info.epoch),
                 static_cast<long long>(info.step));
@@ -195,6 +293,7 @@ int run(const Config& c) {
     info.sampler = sampler.state();
     info.extra = run_metadata(c);
     info.extra.erase("seed");  // the checkpoint's own "seed" says it
+    save_dropout_engines(net, info.extra);
     keisan::save_checkpoint(path, net.state(), opt->state(), info);
   };
   std::ofstream metrics;
@@ -207,10 +306,11 @@ int run(const Config& c) {
 
   keisan::Graph<float> g;
   g.set_detect_anomaly(c.detect_anomaly);
-  keisan::Evaluator<float> evaluator(1000);
+  keisan::Evaluator<float> evaluator(evaluation_chunk(c));
   keisan::Batch<float> batch;
   std::vector<keisan::Index> idx;
   catch_interrupt();
+  net.train();  // batch statistics and dropout while training (the Evaluator switches to eval and back)
   // An epoch the sampler has begun and not finished (a resumed mid-epoch checkpoint) is finished
   // first; then new epochs up to `epochs` in all.
   const bool mid_epoch = sampler.epoch() > 0 && sampler.state().produced < sampler.batches_per_epoch();
@@ -222,7 +322,7 @@ int run(const Config& c) {
     double loss_sum = 0;
     keisan::Index hits = 0, seen = 0, steps = 0;
     while (sampler.next(idx)) {
-      mnist.train.gather(idx, batch);
+      train.gather(idx, batch);
       g.clear();
       opt->zero_grad();
       auto logits = net(g.input(batch.x));
@@ -251,7 +351,7 @@ int run(const Config& c) {
     const double train_loss = loss_sum / static_cast<double>(steps);
     const double train_acc = static_cast<double>(hits) / static_cast<double>(seen);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double test_acc = evaluator.accuracy(net, mnist.test.features(), mnist.test.labels());
+    const double test_acc = evaluator.accuracy(net, test.features(), test.labels());
     std::printf("epoch %2lld  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", static_cast<long long>(epoch),
                 train_loss, train_acc, test_acc, seconds);
     std::fflush(stdout);
@@ -266,7 +366,7 @@ int run(const Config& c) {
   }
 
   if (!c.dot.empty()) {  // one step's graph, values and gradient norms included
-    mnist.train.slice(0, std::min<keisan::Index>(c.batch, mnist.train.size()), batch);
+    train.slice(0, std::min<keisan::Index>(c.batch, train.size()), batch);
     g.clear();
     g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
     std::ofstream dot(c.dot);
@@ -278,10 +378,10 @@ int run(const Config& c) {
                 c.dot.c_str());
   }
   std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
-  const std::vector<int>& predicted = evaluator.predict(net, mnist.test.features());
+  const std::vector<int>& predicted = evaluator.predict(net, test.features());
   keisan::Index hits = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) {
-    const int truth = mnist.test.labels()[i];
+    const int truth = test.labels()[i];
     hits += predicted[i] == truth;
     ++confusion[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted[i])];
   }

@@ -1,5 +1,5 @@
 # keisan tests: the MNIST example end to end, run by ctest as `cmake -P`.
-# -DMNIST=<binary> -DDATA=<bundled subset dir> -DWORK=<scratch dir> -DCASE=train|flags|outputs|data
+# -DMNIST=<binary> -DDATA=<bundled subset dir> -DWORK=<scratch dir> -DCASE=train|flags|outputs|data|models
 cmake_minimum_required(VERSION 3.21)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -205,6 +205,75 @@ elseif(CASE STREQUAL "data")
                  --data ${DATA} --epochs 1 --hidden 1000000000)
   expect_failure("error: --batch 2000000000 is larger than the training set \\(5000 images\\)"
                  --data ${DATA} --epochs 1 --batch 2000000000)
+elseif(CASE STREQUAL "models")
+  # --model simple-cnn | deep-cnn, --batchnorm, --dropout, --weight-decay, on a few images
+  # (--train-limit, --test-limit: the CNNs are slow under the sanitizers).
+  set(small --data ${DATA} --test-limit 20)
+  # Each CNN builds, and its gradients pass in training mode, BatchNorm included.
+  run_mnist(out rc ${small} --model simple-cnn --batchnorm --epochs 0 --gradcheck)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "gradcheck: passed \\(9 nodes checked alone"
+     OR NOT out MATCHES "model: Sequential\\(AsImage\\(28x28x1\\), Conv2D\\(1, 30, 5x5 window, stride 1, padding 0\\), BatchNorm\\(30\\), ReLU, MaxPool2D\\(2x2 window, stride 2, padding 0\\), Flatten, Affine\\(4320, 100\\), BatchNorm\\(100\\), ReLU, Affine\\(100, 10\\)\\), relu, adam lr 0.001, batch 100")
+    message(FATAL_ERROR "simple-cnn --batchnorm --gradcheck:\n${out}")
+  endif()
+  # The MLP with BatchNorm and Dropout: dropout's masks replayed (its engines reseeded per pass).
+  run_mnist(out rc ${small} --hidden 8 --batchnorm --dropout 0.5 --epochs 0 --gradcheck)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "gradcheck: passed \\(6 nodes checked alone"
+     OR NOT out MATCHES "Affine\\(784, 8\\), BatchNorm\\(8\\), Sigmoid, Dropout")
+    message(FATAL_ERROR "mlp --batchnorm --dropout --gradcheck:\n${out}")
+  endif()
+  # One epoch of each CNN on a few images; deep-cnn's graph as DOT; checkpoints.
+  run_mnist(out rc ${small} --model simple-cnn --epochs 1 --train-limit 100 --batch 50 --save ${WORK}/s.safetensors)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "using the first 100 training and 20 test images"
+     OR NOT out MATCHES "epoch  1  train loss [0-9.]+  train acc [0-9.]+  test acc [0-9.]+")
+    message(FATAL_ERROR "simple-cnn, one epoch:\n${out}")
+  endif()
+  test_accuracy("${out}" trained)
+  run_mnist(out rc ${small} --model simple-cnn --epochs 0 --load ${WORK}/s.safetensors)
+  test_accuracy("${out}" reloaded)
+  if(NOT rc EQUAL 0 OR NOT reloaded STREQUAL trained)
+    message(FATAL_ERROR "simple-cnn reloaded accuracy ${reloaded} != trained ${trained}:\n${out}")
+  endif()
+  run_mnist(out rc --data ${DATA} --test-limit 10 --model deep-cnn --epochs 1 --train-limit 20 --batch 10
+            --dot ${WORK}/deep.dot --detect-anomaly)
+  file(READ ${WORK}/deep.dot dot)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "Dropout\\(0.5" OR NOT dot MATCHES "conv2d" OR NOT dot MATCHES "max_pool2d"
+     OR NOT dot MATCHES "dropout")
+    message(FATAL_ERROR "deep-cnn, one epoch with --dot:\n${out}")
+  endif()
+  # Dropout's engines are in the checkpoint: stopped after epoch 1 and resumed, the MLP with
+  # dropout, BatchNorm and weight decay ends byte-identical to one run.
+  set(mlp ${small} --train-limit 300 --hidden 16 --activation relu --batchnorm --dropout 0.3 --weight-decay 0.001
+          --optimizer adam --lr 0.01)
+  run_mnist(out rc ${mlp} --epochs 2 --save ${WORK}/straight.safetensors)
+  run_mnist(out rc ${mlp} --epochs 1 --save ${WORK}/half.safetensors)
+  run_mnist(out rc ${mlp} --epochs 2 --resume ${WORK}/half.safetensors --save ${WORK}/resumed.safetensors)
+  file(SHA256 ${WORK}/straight.safetensors h1)
+  file(SHA256 ${WORK}/resumed.safetensors h2)
+  if(NOT rc EQUAL 0 OR NOT h1 STREQUAL h2)
+    message(FATAL_ERROR "dropout run resumed after epoch 1 is not byte-identical (${rc}):\n${out}")
+  endif()
+  # The files remember the new flags: other models, --batchnorm, --dropout, --weight-decay refused by name.
+  expect_failure("error: --load ${WORK}/s.safetensors: the file was written by a run with --model simple-cnn \\(this run: mlp\\); give the same model flags"
+                 ${small} --epochs 0 --load ${WORK}/s.safetensors)
+  expect_failure("error: --load ${WORK}/s.safetensors: the file was written by a run with --model simple-cnn \\(this run: deep-cnn\\), --batchnorm off \\(this run: on\\); give the same model flags"
+                 ${small} --model deep-cnn --batchnorm --epochs 0 --load ${WORK}/s.safetensors)
+  expect_failure("error: --load ${WORK}/half.safetensors: the file was written by a run with --batchnorm on \\(this run: off\\), --dropout 0.3 \\(this run: 0\\); give the same model flags"
+                 ${small} --hidden 16 --activation relu --epochs 0 --load ${WORK}/half.safetensors)
+  expect_failure("error: --resume ${WORK}/half.safetensors: the file was written by a run with --weight-decay 0.001 \\(this run: 0\\); resume with the same flags"
+                 ${small} --train-limit 300 --hidden 16 --activation relu --batchnorm --dropout 0.3 --optimizer adam
+                 --lr 0.01 --epochs 2 --resume ${WORK}/half.safetensors)
+  # Flags that shape an MLP are refused with a CNN, naming the flag; bad values in words.
+  expect_failure("--hidden: only for --model mlp \\(simple-cnn's layers are fixed\\)" --model simple-cnn --hidden 32)
+  expect_failure("--activation: only for --model mlp \\(deep-cnn's layers are fixed\\)" --model deep-cnn --activation tanh)
+  expect_failure("--dropout: only for --model mlp \\(deep-cnn's layers are fixed\\)" --model deep-cnn --dropout 0.2)
+  expect_failure("--model: resnet not in {mlp,simple-cnn,deep-cnn}" --model resnet)
+  expect_failure("--dropout: must be a number in \\[0, 1\\), got 1\n" --dropout 1)
+  expect_failure("--weight-decay: must be a number >= 0, got -0.1\n" --weight-decay -0.1)
+  expect_failure("--train-limit: must be a whole number >= 1, got 0\n" --train-limit 0)
+  expect_failure("error: --train-limit 9000 is larger than the training set \\(5000 images\\)"
+                 --data ${DATA} --train-limit 9000)
+  expect_failure("error: --test-limit 2000 is larger than the test set \\(1000 images\\)"
+                 --data ${DATA} --test-limit 2000)
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")
 endif()
