@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
       ->check(whole_number(1, LLONG_MAX, "a whole number >= 1", ">= 1"));
   app.add_option("--test-limit", c.test_limit, "evaluate on the first N test images only (quick runs, tests)")
       ->check(whole_number(1, LLONG_MAX, "a whole number >= 1", ">= 1"));
-  app.add_option("--seed", c.seed, "seed of the initial weights and of the sampler")
+  app.add_option("--seed", c.seed, "seed of the initial weights, the sampler and the dropout masks")
       ->check(whole_number(0, UINT64_MAX, "a whole number >= 0", ">= 0"))
       ->capture_default_str();
   app.add_option("--threads", c.threads, "threads for matrix products (needs an OpenMP build)")
