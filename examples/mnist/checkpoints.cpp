@@ -11,6 +11,7 @@ namespace mnist_example {
 namespace {
 
 volatile std::sig_atomic_t interrupt_flag = 0;
+long long sigint_after_step = -1;  // KEISAN_MNIST_SIGINT_AFTER_STEP, read by catch_interrupt()
 
 extern "C" void on_interrupt(int /*signal*/) {
   interrupt_flag = 1;
@@ -97,9 +98,17 @@ void catch_interrupt() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESETHAND;  // a second Ctrl-C is the default: the program ends at once
   sigaction(SIGINT, &action, nullptr);
+  if (const char* text = std::getenv("KEISAN_MNIST_SIGINT_AFTER_STEP")) {
+    char* end = nullptr;
+    sigint_after_step = std::strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || sigint_after_step < 1)
+      throw std::invalid_argument(std::string("KEISAN_MNIST_SIGINT_AFTER_STEP: '") + text +
+                                  "' is not a step number (1 or more)");
+  }
 }
 
-bool interrupted() {
+bool interrupted(long long step) {
+  if (step == sigint_after_step) std::raise(SIGINT);  // delivered before raise returns
   return interrupt_flag != 0;
 }
 

@@ -26,8 +26,11 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
 /// Installs the SIGINT handler (first Ctrl-C: finish the step, save, exit 130; a second one ends
 /// the program at once).
 void catch_interrupt();
-/// Whether Ctrl-C was pressed since catch_interrupt().
-bool interrupted();
+/// Whether Ctrl-C was pressed since catch_interrupt(), asked after training step `step` (counted
+/// over the whole run). For tests: KEISAN_MNIST_SIGINT_AFTER_STEP=N in the environment raises
+/// SIGINT in the process itself after step N, so the real handler runs at a known step however
+/// fast the machine is (a signal sent from outside can arrive after the last epoch).
+bool interrupted(long long step);
 
 /// The command that resumes from `path`: this run's arguments without --resume, plus --resume path.
 std::string resume_command(const Config& c, const std::string& path);

@@ -336,7 +336,7 @@ int run(const Config& c) {
       seen += logits.rows();
       ++steps;
       progress.update(steps, loss_sum / static_cast<double>(steps));
-      if (interrupted()) {  // the step is complete: save it, say how to go on
+      if (interrupted(static_cast<long long>(total_steps))) {  // the step is complete: save it, say how to go on
         progress.finish();
         const std::string path = c.save.empty() ? "interrupted.safetensors" : c.save;
         write_checkpoint(path);
