@@ -106,6 +106,8 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
       {2, 3, 3, 3, 2, {1, 1, 1, 0}},  // a 1x1 kernel
       {1, 6, 5, 2, 2, {3, 3, 2, 1}},  // stride 2 over an odd width
       {2, 2, 2, 1, 2, {3, 3, 1, 1}},  // a kernel larger than the image
+      {1, 3, 3, 2, 2, {1, 1, 1, 2}},  // padding wider than the kernel: border windows all padding
+      {1, 3, 4, 1, 2, {2, 2, 3, 2}},  // stride 3 over padding 2
   };
   std::uint64_t seed = 10;
   for (const Case& k : cases) {
@@ -115,6 +117,29 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
     Parameter<double> w(random_matrix(k.window.kh * k.window.kw * k.c, k.f, seed++));
     Parameter<double> b(random_matrix(1, k.f, seed++));
     const ImageShape shape{k.h, k.w, k.c};
+    {  // values: a direct loop over the padded image
+      Graph<double> g;
+      const Matrix<double>& y = keisan::conv2d(g.input(x.value(), shape), w, b, k.window).value();
+      const Index oh = (k.h + 2 * k.window.pad - k.window.kh) / k.window.stride + 1;
+      const Index ow = (k.w + 2 * k.window.pad - k.window.kw) / k.window.stride + 1;
+      REQUIRE(y.rows() == k.n);
+      REQUIRE(y.cols() == oh * ow * k.f);
+      for (Index i = 0; i < k.n; ++i)
+        for (Index r = 0; r < oh; ++r)
+          for (Index q = 0; q < ow; ++q)
+            for (Index f = 0; f < k.f; ++f) {
+              double expected = b.value()(0, f);
+              for (Index u = 0; u < k.window.kh; ++u)
+                for (Index v = 0; v < k.window.kw; ++v) {
+                  const Index ih = r * k.window.stride - k.window.pad + u, iw = q * k.window.stride - k.window.pad + v;
+                  if (ih < 0 || ih >= k.h || iw < 0 || iw >= k.w) continue;
+                  for (Index ch = 0; ch < k.c; ++ch)
+                    expected +=
+                        x.value()(i, (ih * k.w + iw) * k.c + ch) * w.value()((u * k.window.kw + v) * k.c + ch, f);
+                }
+              REQUIRE(y(i, (r * ow + q) * k.f + f) == Approx(expected).epsilon(1e-12));
+            }
+    }
     REQUIRE_GRADCHECK(
         [&](Graph<double>& g) {
           return keisan::sum(keisan::tanh(keisan::conv2d(keisan::as_image(g.param(x), shape), w, b, k.window)));

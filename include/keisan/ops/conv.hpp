@@ -13,26 +13,34 @@
 namespace keisan {
 namespace detail {
 
+// im2col and col2im move whole window rows: under one output pixel, the real pixels of kernel row
+// kh are contiguous in an NHWC image (kw0..kw1 times C values), and so is their place in the col
+// row. One copy (or add) per kernel row, not one per element: at SimpleConvNet's first layer
+// (C = 1) the element-by-element walk took 2.8 ms of im2col for a 1.4 ms GEMM.
+
 /// col (N*OH*OW) x (KH*KW*C): row (n, oh, ow) holds the window under output pixel (oh, ow) of
 /// image n, columns ordered (kh, kw, c); padding reads as 0.
 template <class Scalar>
 void im2col(const WindowGeometry& g, const Matrix<Scalar>& x, Matrix<Scalar>& col) {
-  const Index c = g.c;
-  col.resize(g.n * g.oh * g.ow, g.kh * g.kw * c);
+  const Index c = g.c, row = g.kw * c;
+  col.resize(g.n * g.oh * g.ow, g.kh * row);
   for (Index n = 0; n < g.n; ++n) {
     const Scalar* image = x.data() + n * x.cols();
     for (Index oh = 0; oh < g.oh; ++oh)
       for (Index ow = 0; ow < g.ow; ++ow) {
         Scalar* dst = col.data() + ((n * g.oh + oh) * g.ow + ow) * col.cols();
-        for (Index kh = 0; kh < g.kh; ++kh) {
+        const WindowRange rw = g.cols(ow);
+        const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;  // padding on the left
+        const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
+        for (Index kh = 0; kh < g.kh; ++kh, dst += row) {
           const Index ih = oh * g.stride - g.pad + kh;
-          for (Index kw = 0; kw < g.kw; ++kw, dst += c) {
-            const Index iw = ow * g.stride - g.pad + kw;
-            if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w)
-              std::fill_n(dst, c, Scalar(0));
-            else
-              std::copy_n(image + (ih * g.w + iw) * c, c, dst);
+          if (ih < 0 || ih >= g.h || count == 0) {
+            std::fill_n(dst, row, Scalar(0));
+            continue;
           }
+          std::fill_n(dst, lead, Scalar(0));
+          std::copy_n(image + (ih * g.w + rw.begin) * c, count, dst + lead);
+          std::fill_n(dst + lead + count, row - lead - count, Scalar(0));
         }
       }
   }
@@ -41,20 +49,21 @@ void im2col(const WindowGeometry& g, const Matrix<Scalar>& x, Matrix<Scalar>& co
 /// dx += col2im(dcol): every window element adds back into the pixel it was read from.
 template <class Scalar>
 void col2im_add(const WindowGeometry& g, const Matrix<Scalar>& dcol, Matrix<Scalar>& dx) {
-  const Index c = g.c;
+  const Index c = g.c, row = g.kw * c;
   for (Index n = 0; n < g.n; ++n) {
     Scalar* image = dx.data() + n * dx.cols();
     for (Index oh = 0; oh < g.oh; ++oh)
       for (Index ow = 0; ow < g.ow; ++ow) {
         const Scalar* src = dcol.data() + ((n * g.oh + oh) * g.ow + ow) * dcol.cols();
-        for (Index kh = 0; kh < g.kh; ++kh) {
+        const WindowRange rw = g.cols(ow);
+        const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;
+        const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
+        for (Index kh = 0; kh < g.kh; ++kh, src += row) {
           const Index ih = oh * g.stride - g.pad + kh;
-          for (Index kw = 0; kw < g.kw; ++kw, src += c) {
-            const Index iw = ow * g.stride - g.pad + kw;
-            if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-            Scalar* d = image + (ih * g.w + iw) * c;
-            for (Index k = 0; k < c; ++k) d[k] += src[k];
-          }
+          if (ih < 0 || ih >= g.h) continue;
+          Scalar* d = image + (ih * g.w + rw.begin) * c;
+          const Scalar* s = src + lead;
+          for (Index k = 0; k < count; ++k) d[k] += s[k];
         }
       }
   }

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ namespace detail {
 
 /// Everything an image op's rules need to know about its window, saved in the node's first
 /// `size` integers (so a replay needs no image metadata).
+/// Input rows (or columns) [begin, end): those under one output row's (column's) window, padding
+/// clipped away.
+struct WindowRange {
+  Index begin = 0, end = 0;
+};
+
 struct WindowGeometry {
   static constexpr std::size_t size = 10;
   Index n = 0, h = 0, w = 0, c = 0;  ///< input batch: n images of h x w x c
@@ -44,6 +51,15 @@ struct WindowGeometry {
   void save(std::vector<Index>& ints) const { ints.insert(ints.end(), {n, h, w, c, kh, kw, stride, pad, oh, ow}); }
   static WindowGeometry load(const std::vector<Index>& i) {
     return {i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7], i[8], i[9]};
+  }
+  /// The input rows under output row out_row's window.
+  [[nodiscard]] WindowRange rows(Index out_row) const { return clip(out_row * stride - pad, kh, h); }
+  /// The input columns under output column out_col's window.
+  [[nodiscard]] WindowRange cols(Index out_col) const { return clip(out_col * stride - pad, kw, w); }
+
+ private:
+  static WindowRange clip(Index start, Index kernel, Index size) {
+    return {std::max<Index>(start, 0), std::min(start + kernel, size)};
   }
 };
 

@@ -12,16 +12,6 @@
 namespace keisan {
 namespace detail {
 
-/// The input rows (or columns) [begin, end) under output row (column) `o`'s window, padding
-/// clipped away.
-struct WindowRange {
-  Index begin, end;
-};
-inline WindowRange window_range(Index o, Index stride, Index pad, Index kernel, Index size) {
-  const Index start = o * stride - pad;
-  return {std::max<Index>(start, 0), std::min(start + kernel, size)};
-}
-
 // The pools walk window by window, pixel by pixel, with the C channels of a pixel innermost: in
 // NHWC they are contiguous in input and output, so each step is a unit-stride loop the compiler
 // vectorises (the element-by-element walk before it made max_pool2d 10x (W4) to 30x (W5) slower).
@@ -41,9 +31,9 @@ void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   for (Index i = 0; i < geo.n; ++i) {
     const Scalar* const in = x.data() + i * x.cols();
     for (Index oh = 0; oh < geo.oh; ++oh) {
-      const WindowRange rh = window_range(oh, geo.stride, geo.pad, geo.kh, geo.h);
+      const WindowRange rh = geo.rows(oh);
       for (Index ow = 0; ow < geo.ow; ++ow) {
-        const WindowRange rw = window_range(ow, geo.stride, geo.pad, geo.kw, geo.w);
+        const WindowRange rw = geo.cols(ow);
         const Index k0 = i * per_image + (oh * geo.ow + ow) * c;
         Scalar* const o = out.data() + k0;
         Index* const a = arg + k0;
@@ -82,9 +72,9 @@ void max_pool_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 template <class F>
 void for_each_window_pixel(const WindowGeometry& geo, F&& f) {
   for (Index oh = 0; oh < geo.oh; ++oh) {
-    const WindowRange rh = window_range(oh, geo.stride, geo.pad, geo.kh, geo.h);
+    const WindowRange rh = geo.rows(oh);
     for (Index ow = 0; ow < geo.ow; ++ow) {
-      const WindowRange rw = window_range(ow, geo.stride, geo.pad, geo.kw, geo.w);
+      const WindowRange rw = geo.cols(ow);
       for (Index ih = rh.begin; ih < rh.end; ++ih)
         for (Index iw = rw.begin; iw < rw.end; ++iw) f((oh * geo.ow + ow) * geo.c, (ih * geo.w + iw) * geo.c);
     }
