@@ -11,7 +11,7 @@ could make them: data preloaded as one tensor, batches by index, torch.set_num_t
 set_to_none gradients.
 
 Thread pinning: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to N in this
-process's environment *before* torch is imported (torch sizes its OpenMP pool at import; setting
+process's environment *before* numpy and torch are imported (torch sizes its OpenMP pool at import; setting
 them later, or torch.set_num_threads alone, left a second pool of BLAS threads running). Every
 PyTorch measurement reports CPU time (time.process_time, all threads) beside wall time, and warns
 when CPU/wall is not N within 20%: then the run did not use the threads it claims.
@@ -34,9 +34,11 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
-torch = None  # imported by main() once the thread variables are set
+# numpy and torch are imported by main() once the thread variables are set: numpy loads OpenBLAS,
+# which sizes its thread pool when loaded, and torch then shares that library (imported at the
+# top, numpy gave PyTorch's Linear layers two BLAS threads with --threads 1: CPU/wall 1.99).
+np = None
+torch = None
 
 
 def read_idx(path):
@@ -201,8 +203,10 @@ def main():
     # Before torch is imported: its OpenMP pool and any BLAS pool size themselves from these.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
-    global torch
+    global np, torch
+    import numpy as np_module  # pylint: disable=import-outside-toplevel
     import torch as torch_module  # pylint: disable=import-outside-toplevel
+    np = np_module
     torch = torch_module
     torch.set_num_threads(args.threads)
 
