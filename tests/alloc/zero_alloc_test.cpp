@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp must come first)
+#include "keisan/core/threads.hpp"
+#include "keisan/detail/gemm.hpp"
 #include "keisan/nn/conv.hpp"
 #include "keisan/nn/dropout.hpp"
 #include "keisan/nn/normalization.hpp"
@@ -58,6 +60,38 @@ TEST_CASE("Zero allocations: a steady-state 784-50-10 training step allocates no
     for (int i = 0; i < 3; ++i) step();
   });
   REQUIRE(allocs == 0);
+}
+
+TEST_CASE("Zero allocations: products split over two threads allocate nothing and agree with one thread",
+          "[core][alloc]") {
+  // 256x512 inputs through 512-128: the forward product and dW1 are 16.8 M multiply-adds, over
+  // detail::parallel_gemm_work, so with OpenMP they run on two threads, each with its own blocks
+  // (Eigen's own parallel GEMM allocated 2 blocks per call at this shape).
+  TwoLayerNet<float> net(512, 128, 10);
+  const Matrix<float> x = random_matrix<float>(256, 512, 93, 0, 1);
+  const std::vector<int> t = labels(256);
+  Graph<float> g;
+  auto params = net.parameters();
+  auto gradients = [&] {
+    g.clear();
+    for (auto& p : params) p.parameter->zero_grad();
+    g.backward(net.loss(g, x, t));
+  };
+  const int threads_before = keisan::num_threads();
+  keisan::set_num_threads(1);
+  gradients();
+  const Matrix<float> one_thread = net.W1.grad();
+  keisan::set_num_threads(2);
+#ifdef _OPENMP
+  REQUIRE(keisan::detail::gemm_threads(256, 128, 512) == 2);
+#endif
+  gradients();  // sizes the second thread's blocks
+  const long allocs = keisan::test::count_allocations([&] {
+    for (int i = 0; i < 3; ++i) gradients();
+  });
+  keisan::set_num_threads(threads_before);
+  REQUIRE(allocs == 0);
+  REQUIRE(net.W1.grad().isApprox(one_thread, 1e-5f));
 }
 
 TEST_CASE("Zero allocations: the counter does see allocations", "[core][alloc]") {

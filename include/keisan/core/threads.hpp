@@ -1,4 +1,4 @@
-// keisan: how many threads matrix products may use (Eigen's OpenMP GEMM parallelism).
+// keisan: how many threads matrix products may use (OpenMP; see detail::gemm for how they split).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -9,7 +9,7 @@
 
 namespace keisan {
 
-/// Sets the threads Eigen's matrix products may use. Takes effect only when the program is built
+/// Sets the threads keisan's matrix products may use (stored as Eigen's thread count). Takes effect only when the program is built
 /// with OpenMP (-fopenmp); otherwise products stay single-threaded. Throws ValueError for n < 1.
 inline void set_num_threads(int n) {
   if (n < 1) throw ValueError("keisan::set_num_threads: need at least 1 thread, got " + std::to_string(n));

@@ -6,26 +6,34 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "keisan/core/matrix.hpp"
 
 namespace keisan::detail {
 
-/// Grow-only aligned scratch for GEMM packing blocks.
+/// Grow-only aligned scratch for GEMM packing blocks, one pair of blocks per thread.
 template <class Scalar>
 class GemmWorkspace {
  public:
-  Scalar* lhs(Index n) { return grow(lhs_, n); }
-  Scalar* rhs(Index n) { return grow(rhs_, n); }
+  Scalar* lhs(Index n, int thread = 0) { return grow(blocks_[static_cast<std::size_t>(thread)].lhs, n); }
+  Scalar* rhs(Index n, int thread = 0) { return grow(blocks_[static_cast<std::size_t>(thread)].rhs, n); }
+  /// Makes room for threads 0 .. threads-1 (allocates only when the count grows).
+  void reserve_threads(int threads) {
+    if (blocks_.size() < static_cast<std::size_t>(threads)) blocks_.resize(static_cast<std::size_t>(threads));
+  }
 
  private:
   using Buffer = std::vector<Scalar, Eigen::aligned_allocator<Scalar>>;
+  struct Blocks {
+    Buffer lhs, rhs;
+  };
   static Scalar* grow(Buffer& b, Index n) {
     if (static_cast<Index>(b.size()) < n) b.resize(static_cast<std::size_t>(n));
     return b.data();
   }
-  Buffer lhs_, rhs_;
+  std::vector<Blocks> blocks_ = std::vector<Blocks>(1);
 };
 
 /// Multiply-adds (rows x cols x depth) below which a product runs on one thread.
@@ -33,7 +41,8 @@ constexpr double parallel_gemm_work = 16.0 * 1024 * 1024;
 
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0)
 
-/// Eigen's blocking for a row-major destination, with its blocks lent by a GemmWorkspace.
+/// Eigen's blocking for a row-major destination, with its blocks lent by a GemmWorkspace (those of
+/// thread `thread`).
 template <class Scalar>
 class LentBlocking : public Eigen::internal::gemm_blocking_space<Eigen::RowMajor, Scalar, Scalar, Eigen::Dynamic,
                                                                  Eigen::Dynamic, Eigen::Dynamic, 1, false> {
@@ -41,31 +50,39 @@ class LentBlocking : public Eigen::internal::gemm_blocking_space<Eigen::RowMajor
                                                     Eigen::Dynamic, 1, false>;
 
  public:
-  LentBlocking(Index rows, Index cols, Index depth, GemmWorkspace<Scalar>& ws)
-      : Base(rows, cols, depth, 1, true), ws_(ws) {
-    lend();
+  LentBlocking(Index rows, Index cols, Index depth, GemmWorkspace<Scalar>& ws, int thread)
+      : Base(rows, cols, depth, 1, true) {
+    this->m_blockA = ws.lhs(this->m_mc * this->m_kc, thread);
+    this->m_blockB = ws.rhs(this->m_kc * this->m_nc, thread);
   }
   ~LentBlocking() { this->m_blockA = this->m_blockB = nullptr; }  // not the base's to free
   LentBlocking(const LentBlocking&) = delete;
   LentBlocking& operator=(const LentBlocking&) = delete;
-
-  // Called by Eigen's parallel GEMM (OpenMP): blocking sizes change with the thread count.
-  void initParallel(Index rows, Index cols, Index depth, Index threads) {  // NOLINT(readability-identifier-naming)
-    this->m_blockA = this->m_blockB = nullptr;
-    Base::initParallel(rows, cols, depth, threads);
-    lend();
-  }
-
- private:
-  void lend() {
-    this->m_blockA = ws_.lhs(this->m_mc * this->m_kc);
-    this->m_blockB = ws_.rhs(this->m_kc * this->m_nc);
-  }
-  GemmWorkspace<Scalar>& ws_;
 };
+
+/// The threads a rows x cols x depth product runs on: one below parallel_gemm_work (Eigen would
+/// split even a 100x784x50 product, and two threads measured slower than one there), else
+/// num_threads() (Eigen::nbThreads(), set by keisan::set_num_threads) as long as each thread
+/// gets a slice of at least 16 rows (or columns). With EIGEN_USE_BLAS the BLAS threads itself.
+inline int gemm_threads(Index rows, Index cols, Index depth) {
+#if defined(_OPENMP) && !defined(EIGEN_USE_BLAS)
+  const double work = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(depth);
+  if (work < parallel_gemm_work) return 1;
+  return static_cast<int>(std::min<Index>(Eigen::nbThreads(), std::max(rows, cols) / 16));
+#else
+  (void)rows, (void)cols, (void)depth;
+  return 1;
+#endif
+}
 
 /// dst = lhs * rhs (or dst += when `accumulate`), for row-major dst and operands that are
 /// matrices or their transposes. dst must already have the product's shape when accumulating.
+///
+/// Threads: keisan splits dst into one slice of rows (or of columns, when it has more of those) per
+/// thread, and each thread runs Eigen's single-threaded kernel on its slice with its own blocks
+/// from the workspace. Eigen's own parallel GEMM would share one packed right-hand side but
+/// allocate each thread's left-hand block per call (on the heap past 128 KB), which broke the
+/// zero-allocation step with two threads (4 allocations a step at W4, 26 at W5).
 template <class Scalar, class Lhs, class Rhs>
 void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWorkspace<Scalar>& ws) {
   namespace ei = Eigen::internal;
@@ -86,14 +103,38 @@ void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumula
       Index, Scalar, (ActualLhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
       (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
   using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Matrix<Scalar>, LentBlocking<Scalar>>;
-  LentBlocking<Scalar> blocking(dst.rows(), dst.cols(), depth, ws);
-  // Eigen would split even a 100x784x50 product across threads, and on such sizes two threads
-  // measured slower than one (docs/benchmarks.md): below parallel_gemm_work, stay on one.
-  const double work = static_cast<double>(dst.rows()) * static_cast<double>(dst.cols()) * static_cast<double>(depth);
-  if (work < parallel_gemm_work)
-    ei::parallelize_gemm<false>(Functor(lhs, rhs, dst, Scalar(1), blocking), a_lhs.rows(), a_rhs.cols(), depth, true);
-  else
-    ei::parallelize_gemm<true>(Functor(lhs, rhs, dst, Scalar(1), blocking), a_lhs.rows(), a_rhs.cols(), depth, true);
+  const Index rows = dst.rows(), cols = dst.cols();
+  const int threads = gemm_threads(rows, cols, depth);
+  if (threads <= 1) {
+    LentBlocking<Scalar> blocking(rows, cols, depth, ws, 0);
+    Functor(lhs, rhs, dst, Scalar(1), blocking)(0, rows, 0, cols);
+    return;
+  }
+  // Thread t computes rows (or columns) [t * chunk, min((t + 1) * chunk, n)), chunk a multiple
+  // of 16 (whole register tiles).
+  const bool by_rows = rows >= cols;
+  const Index n = by_rows ? rows : cols;
+  const Index chunk = ((n + threads - 1) / threads + 15) / 16 * 16;
+  const auto slice = [&](int t) { return std::min(chunk, n - std::min(n, t * chunk)); };
+  // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
+  // caller instead of ending the program inside the parallel region.
+  ws.reserve_threads(threads);
+  for (int t = 0; t < threads; ++t) {
+    if (slice(t) <= 0) continue;
+    const LentBlocking<Scalar> grown(by_rows ? slice(t) : rows, by_rows ? cols : slice(t), depth, ws, t);
+  }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+#endif
+  for (int t = 0; t < threads; ++t) {
+    const Index begin = t * chunk, size = slice(t);
+    if (size <= 0) continue;
+    LentBlocking<Scalar> blocking(by_rows ? size : rows, by_rows ? cols : size, depth, ws, t);
+    if (by_rows)
+      Functor(lhs, rhs, dst, Scalar(1), blocking)(begin, size, 0, cols);
+    else
+      Functor(lhs, rhs, dst, Scalar(1), blocking)(0, rows, begin, size);
+  }
 }
 
 #else
