@@ -58,8 +58,8 @@ struct WindowGeometry {
   [[nodiscard]] WindowRange cols(Index out_col) const { return clip(out_col * stride - pad, kw, w); }
 
  private:
-  static WindowRange clip(Index start, Index kernel, Index size) {
-    return {std::max<Index>(start, 0), std::min(start + kernel, size)};
+  static WindowRange clip(Index start, Index kernel, Index extent) {
+    return {std::max<Index>(start, 0), std::min(start + kernel, extent)};
   }
 };
 
