@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", c.batch, "minibatch size (at most the training set's size)")
       ->check(whole_number(1, INT_MAX, "a whole number >= 1", ">= 1"))
       ->capture_default_str();
-  auto* lr = auto* accumulate =
+  auto* accumulate =
       app.add_option("--accumulate", c.accumulate,
                      "micro-batches per optimizer step, each of batch/K rows: the mean of their gradients "
                      "(memory of a batch/K batch, the update of a --batch one)")
@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
                                    "the bits of one process with --accumulate N)")
                         ->check(CLI::IsMember({"fast", "deterministic"}))
                         ->capture_default_str();
-  app.add_option("--lr", c.lr, "learning rate (CNNs: 0.001)")->check(positive_number())->capture_default_str();
+  auto* lr =
+      app.add_option("--lr", c.lr, "learning rate (CNNs: 0.001)")->check(positive_number())->capture_default_str();
   auto* hidden = app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128 (mlp only)")
                      ->check(whole_number(1, INT_MAX, "a whole number >= 1 (each size)", ">= 1"))
                      ->capture_default_str();

@@ -9,7 +9,7 @@
 set -euo pipefail
 mpirun=$1 mnist=$2 data=$3 work=$4 close=$5
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-flags=(--data "$data" --epochs 1 --seed 3 --test-limit 500)
+flags=(--data "$data" --epochs 1 --seed 3 --test-limit 500 --activation relu --init he --optimizer momentum --lr 0.05)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # Every mpirun is bounded: a hang fails the test (exit 124) instead of stalling ctest.
 run_np() {  # run_np NP ARGS...

@@ -28,7 +28,8 @@ struct Problem {
     net.zero_grad();
     keisan::Graph<float> g;
     const std::vector<int> labels(y.begin() + begin, y.begin() + end);
-    g.backward(keisan::softmax_cross_entropy(net(g.input(x.middleRows(begin, end - begin))), labels));
+    const Matrix<float> rows = x.middleRows(begin, end - begin);
+    g.backward(keisan::softmax_cross_entropy(net(g.input(rows)), labels));
   }
   std::vector<Matrix<float>> grads() {
     std::vector<Matrix<float>> out;

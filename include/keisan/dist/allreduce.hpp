@@ -130,7 +130,8 @@ class GradientAllreduce {
   Reduction mode_;
   Index extras_;
   FlatVector flat_;
-  Matrix<Scalar> gathered_;  // deterministic: one column per rank
+  // deterministic: rank r's gradients in column r (column-major: contiguous, as MPI_Allgather writes them)
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor> gathered_;
 };
 
 }  // namespace keisan::dist
