@@ -102,6 +102,9 @@ void catch_interrupt() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESETHAND;  // a second Ctrl-C is the default: the program ends at once
   sigaction(SIGINT, &action, nullptr);
+  // mpirun ends the job on Ctrl-C, but passes SIGUSR1 on to every rank: `kill -USR1 <mpirun>`
+  // stops a data-parallel run as Ctrl-C stops one process (all ranks after the same step).
+  sigaction(SIGUSR1, &action, nullptr);
   if (const char* text = std::getenv("KEISAN_MNIST_SIGINT_AFTER_STEP")) {
     char* end = nullptr;
     sigint_after_step = std::strtoll(text, &end, 10);

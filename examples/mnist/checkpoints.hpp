@@ -26,7 +26,8 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
                           const std::string& path, bool training);
 
 /// Installs the SIGINT handler (first Ctrl-C: finish the step, save, exit 130; a second one ends
-/// the program at once).
+/// the program at once), and the same for SIGUSR1, which mpirun forwards to every rank (it ends
+/// the job itself on SIGINT).
 void catch_interrupt();
 /// Whether Ctrl-C was pressed since catch_interrupt(), asked after training step `step` (counted
 /// over the whole run). For tests: KEISAN_MNIST_SIGINT_AFTER_STEP=N in the environment raises

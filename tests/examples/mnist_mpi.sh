@@ -80,4 +80,32 @@ KEISAN_MNIST_SIGINT_AFTER_STEP=30 "$mnist" "${flags[@]}" --accumulate 2 --save i
   rc=$?
 [ "$rc" -eq 130 ] || fail "Ctrl-C with --accumulate 2: exit $rc"
 cmp int_mpi.safetensors int_one.safetensors || fail "Ctrl-C: mpirun -np 2 and --accumulate 2 checkpoints differ"
+
+# A real signal: mpirun ends the job on SIGINT but forwards SIGUSR1 to every rank, which stop
+# after the same step and rank 0 writes the checkpoint (exit 130 from every rank).
+rm -f usr1.safetensors
+# mpirun itself in the background (not under `timeout`, which does not pass SIGUSR1 on), bounded
+# by the loops below instead.
+"$mpirun" --oversubscribe --allow-run-as-root -np 2 "$mnist" --data "$data" --seed 3 --test-limit 500 \
+  --epochs 100000 --save usr1.safetensors > usr1.log 2>&1 &
+job=$!
+for _ in $(seq 1 1200); do
+  grep -q "epoch  1  train loss" usr1.log && break
+  kill -0 $job 2> /dev/null || break
+  sleep 0.1
+done
+grep -q "epoch  1  train loss" usr1.log || { kill -KILL $job; fail "SIGUSR1: epoch 1 never finished: $(cat usr1.log)"; }
+kill -USR1 $job
+for _ in $(seq 1 600); do
+  kill -0 $job 2> /dev/null || break
+  sleep 0.1
+done
+kill -0 $job 2> /dev/null && { kill -KILL $job; fail "SIGUSR1: the job did not end within 60 s: $(cat usr1.log)"; }
+rc=0
+wait $job || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "SIGUSR1 under mpirun: exit $rc: $(cat usr1.log)"
+grep -q "interrupted in epoch .* after step .*: wrote usr1.safetensors" usr1.log ||
+  fail "SIGUSR1 under mpirun: no checkpoint: $(cat usr1.log)"
+[ -s usr1.safetensors ] || fail "SIGUSR1 under mpirun: usr1.safetensors missing"
+echo "ok: SIGUSR1 to mpirun stopped both ranks after the same step (exit $rc)"
 echo "mnist_mpi: every check held"
