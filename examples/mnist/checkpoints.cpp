@@ -88,8 +88,10 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     const bool number = key == "lr" || key == "dropout" || key == "weight-decay";  // compared as numbers
     const std::string a = number ? readable_number(theirs) : theirs,
                       b = number ? readable_number(mine.at(key)) : mine.at(key);
-    if (a != b)
-      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + a + " (this run: " + b + ")";
+    if (a != b) {
+      differences.append(differences.empty() ? "" : ", ").append("--").append(key).append(" ").append(a);
+      differences.append(" (this run: ").append(b).append(")");
+    }
   }
   if (!differences.empty())
     throw std::invalid_argument(flag + " " + path + ": the file was written by a run with " + differences +

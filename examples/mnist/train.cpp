@@ -197,9 +197,12 @@ void restore_dropout_engines(keisan::Sequential<float>& net, const std::map<std:
     const auto it = extra.find(key);
     std::istringstream text(it == extra.end() ? std::string() : it->second);
     keisan::Rng engine;
-    if (!(text >> engine))
-      throw std::invalid_argument("--resume " + path + ": the checkpoint holds no valid '" + key +
-                                  "' (the state of dropout layer " + std::to_string(k) + "'s random engine)");
+    if (!(text >> engine)) {
+      std::string what = "--resume ";
+      what.append(path).append(": the checkpoint holds no valid '").append(key);
+      what.append("' (the state of dropout layer ").append(std::to_string(k)).append("'s random engine)");
+      throw std::invalid_argument(what);
+    }
     layers[k]->rng() = engine;
   }
 }
