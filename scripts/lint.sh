@@ -17,8 +17,9 @@ find include tests examples benchmarks -name '*.hpp' -o -name '*.cpp' | sort | x
 echo "==> clang-tidy"
 [ -f build/dev/compile_commands.json ] || cmake --preset dev >/dev/null
 tidy=$(command -v run-clang-tidy-14 || command -v run-clang-tidy)
-# Example TUs, and the header-check TUs of the umbrella header and of the keisan::io headers.
-files='examples/|headers/keisan_keisan_hpp|headers/keisan_io_|headers/keisan_data_(mnist|idx_gzip)_hpp'
+# Example TUs, and the header-check TUs of the umbrella header, of the keisan::io and keisan::mpi
+# headers, and of the optional headers the umbrella does not include.
+files='examples/|headers/keisan_keisan_hpp|headers/keisan_io_|headers/keisan_data_(mnist|idx_gzip|shard)_hpp|headers/keisan_optim_accumulate_hpp|headers/keisan_dist_'
 rc=0
 out=$("$tidy" -p build/dev -j 2 -quiet -extra-arg=-fno-color-diagnostics "$files" 2>&1) || rc=$?
 # Keep the findings, drop clang-tidy's per-file chatter.

@@ -11,7 +11,8 @@ namespace mnist_example {
 namespace {
 
 volatile std::sig_atomic_t interrupt_flag = 0;
-long long sigint_after_step = -1;  // KEISAN_MNIST_SIGINT_AFTER_STEP, read by catch_interrupt()
+long long sigint_after_step = -1;                // KEISAN_MNIST_SIGINT_AFTER_STEP, read by catch_interrupt()
+long long fail_rank = -1, fail_after_step = -1;  // KEISAN_MNIST_FAIL_AFTER_STEP=RANK:STEP
 
 extern "C" void on_interrupt(int /*signal*/) {
   interrupt_flag = 1;
@@ -46,6 +47,9 @@ std::map<std::string, std::string> run_metadata(const Config& c) {
                                          {"optimizer", c.optimizer},
                                          {"lr", format_double(c.lr)},
                                          {"batch", std::to_string(c.batch)},
+                                         // micro-batches per step: one process's --accumulate K or
+                                         // mpirun -np P (the same steps, so the same files)
+                                         {"accumulate", std::to_string(c.accumulate * c.processes)},
                                          {"sampler", c.sampler},
                                          {"train-limit", c.train_limit > 0 ? std::to_string(c.train_limit) : "all"},
                                          {"seed", std::to_string(c.seed)}};
@@ -65,11 +69,11 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
   const auto mine = run_metadata(c);
   // Files written before these flags existed were MLPs without them.
   const std::map<std::string, std::string> before_the_flag{
-      {"batchnorm", "off"}, {"dropout", "0"}, {"weight-decay", "0"}, {"train-limit", "all"}};
+      {"batchnorm", "off"}, {"dropout", "0"}, {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"}};
   const bool same_model = recorded.at("model") == c.model;
   std::string differences;
   for (const std::string key : {"model", "hidden", "activation", "batchnorm", "dropout", "weight-decay", "optimizer",
-                                "lr", "batch", "sampler", "train-limit", "seed"}) {
+                                "lr", "batch", "accumulate", "sampler", "train-limit", "seed"}) {
     // The model's flags; weight decay, like the optimizer, shapes only the training.
     const bool model_key =
         key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" || key == "dropout";
@@ -84,8 +88,10 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     const bool number = key == "lr" || key == "dropout" || key == "weight-decay";  // compared as numbers
     const std::string a = number ? readable_number(theirs) : theirs,
                       b = number ? readable_number(mine.at(key)) : mine.at(key);
-    if (a != b)
-      differences += std::string(differences.empty() ? "" : ", ") + "--" + key + " " + a + " (this run: " + b + ")";
+    if (a != b) {
+      differences.append(differences.empty() ? "" : ", ").append("--").append(key).append(" ").append(a);
+      differences.append(" (this run: ").append(b).append(")");
+    }
   }
   if (!differences.empty())
     throw std::invalid_argument(flag + " " + path + ": the file was written by a run with " + differences +
@@ -98,6 +104,9 @@ void catch_interrupt() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESETHAND;  // a second Ctrl-C is the default: the program ends at once
   sigaction(SIGINT, &action, nullptr);
+  // mpirun ends the job on Ctrl-C, but passes SIGUSR1 on to every rank: `kill -USR1 <mpirun>`
+  // stops a data-parallel run as Ctrl-C stops one process (all ranks after the same step).
+  sigaction(SIGUSR1, &action, nullptr);
   if (const char* text = std::getenv("KEISAN_MNIST_SIGINT_AFTER_STEP")) {
     char* end = nullptr;
     sigint_after_step = std::strtoll(text, &end, 10);
@@ -105,6 +114,25 @@ void catch_interrupt() {
       throw std::invalid_argument(std::string("KEISAN_MNIST_SIGINT_AFTER_STEP: '") + text +
                                   "' is not a step number (1 or more)");
   }
+}
+
+void check_failure_hook(long long step, int rank) {
+  static bool read = false;
+  if (!read) {
+    read = true;
+    if (const char* text = std::getenv("KEISAN_MNIST_FAIL_AFTER_STEP")) {
+      char* end = nullptr;
+      fail_rank = std::strtoll(text, &end, 10);
+      const bool colon = end != text && *end == ':';
+      if (colon) fail_after_step = std::strtoll(end + 1, &end, 10);
+      if (!colon || *end != '\0' || fail_rank < 0 || fail_after_step < 1)
+        throw std::invalid_argument(std::string("KEISAN_MNIST_FAIL_AFTER_STEP: '") + text +
+                                    "' is not RANK:STEP (a rank >= 0 and a step >= 1)");
+    }
+  }
+  if (rank == fail_rank && step == fail_after_step)
+    throw std::runtime_error("rank " + std::to_string(rank) + " fails after step " + std::to_string(step) +
+                             ", as KEISAN_MNIST_FAIL_AFTER_STEP asks");
 }
 
 bool interrupted(long long step) {

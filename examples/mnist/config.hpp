@@ -13,9 +13,11 @@ namespace mnist_example {
 /// CNN sets differently (optimizer, lr, epochs, init, activation) unless the flag was given.
 struct Config {
   std::string data;
-  std::string model = "mlp";  // mlp | simple-cnn | deep-cnn
-  int epochs = -1;            // auto: the book's 10,000 iterations (17 epochs on full MNIST)
-  int batch = 100;
+  std::string model = "mlp";       // mlp | simple-cnn | deep-cnn
+  int epochs = -1;                 // auto: the book's 10,000 iterations (17 epochs on full MNIST)
+  int batch = 100;                 // the global batch: rows per optimizer step, whatever --accumulate and the processes
+  int accumulate = 1;              // micro-batches per optimizer step, each of batch / accumulate rows
+  std::string allreduce = "fast";  // under mpirun: fast (MPI_Allreduce) | deterministic (gather + rank-ordered sum)
   double lr = 0.1;
   std::vector<int> hidden{50};
   std::string activation = "sigmoid";
@@ -34,6 +36,7 @@ struct Config {
   bool gradcheck = false;
   bool detect_anomaly = false;
   std::string dot;
+  int rank = 0, processes = 1;       // this process's rank and the job's size (mpirun -np); set by main.cpp
   std::vector<std::string> command;  // argv as given, to print how to resume after Ctrl-C
 };
 

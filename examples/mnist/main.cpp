@@ -9,11 +9,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <new>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "config.hpp"
+#ifdef KEISAN_MNIST_MPI
+#include <keisan/dist/communicator.hpp>
+#endif
 
 namespace {
 
@@ -72,10 +78,68 @@ std::string model_flags(const mnist_example::Config& c) {
   return out;
 }
 
+/// "rank 1 of 2: " under mpirun, else nothing: which process an error message comes from.
+std::string rank_prefix(const mnist_example::Config& c) {
+  return c.processes > 1 ? "rank " + std::to_string(c.rank) + " of " + std::to_string(c.processes) + ": " : "";
+}
+
+/// After an error on one process of several: MPI_Abort, which ends every rank (the others may be
+/// waiting in a collective for this one and would wait forever).
+void end_all_ranks(const mnist_example::Config& c) {
+#ifdef KEISAN_MNIST_MPI
+  if (c.processes > 1) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    keisan::dist::Communicator().abort(1);
+  }
+#else
+  (void)c;
+#endif
+}
+
+#ifndef KEISAN_MNIST_MPI
+/// The process count an MPI launcher announced in the environment (Open MPI, MPICH/PMI, PMIx),
+/// or 1: a program built without MPI uses it to refuse running as several copies.
+int launcher_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atoi(v);
+  return 1;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   mnist_example::Config c;
+#ifdef KEISAN_MNIST_MPI
+  // Under mpirun (or srun): MPI for the whole run. Started alone: one process, no MPI at all.
+  std::optional<keisan::dist::Environment> mpi;
+  std::optional<keisan::dist::Communicator> world;
+  if (keisan::dist::launched_by_mpi()) {
+    try {
+      mpi.emplace(argc, argv);
+      world.emplace();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    }
+    c.rank = world->rank();
+    c.processes = world->size();
+  }
+#else
+  if (launcher_size() > 1) {
+    std::fprintf(stderr,
+                 "error: started as %d processes (mpirun?), but this mnist was built without MPI: each would train "
+                 "alone; install libopenmpi-dev and rebuild\n",
+                 launcher_size());
+    return 1;
+  }
+#endif
+  // Only rank 0 prints progress and results; the others' errors still go to stderr.
+  if (c.rank != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) {
+    std::fprintf(stderr, "error: rank %d: cannot redirect standard output to /dev/null\n", c.rank);
+    return 1;
+  }
   CLI::App app{"Train a multilayer perceptron or a CNN on MNIST with keisan (defaults: the book's TwoLayerNet)"};
   app.add_option("--data", c.data,
                  "directory with the four MNIST IDX files (.gz or raw); default: the cache "
@@ -93,6 +157,17 @@ int main(int argc, char** argv) {
   app.add_option("--batch", c.batch, "minibatch size (at most the training set's size)")
       ->check(whole_number(1, INT_MAX, "a whole number >= 1", ">= 1"))
       ->capture_default_str();
+  auto* accumulate =
+      app.add_option("--accumulate", c.accumulate,
+                     "micro-batches per optimizer step, each of batch/K rows: the mean of their gradients "
+                     "(memory of a batch/K batch, the update of a --batch one)")
+          ->check(whole_number(1, INT_MAX, "a whole number >= 1", ">= 1"))
+          ->capture_default_str();
+  auto* allreduce = app.add_option("--allreduce", c.allreduce,
+                                   "under mpirun: fast (MPI_Allreduce) or deterministic (gather, sum in rank order: "
+                                   "the bits of one process with --accumulate N)")
+                        ->check(CLI::IsMember({"fast", "deterministic"}))
+                        ->capture_default_str();
   auto* lr =
       app.add_option("--lr", c.lr, "learning rate (CNNs: 0.001)")->check(positive_number())->capture_default_str();
   auto* hidden = app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128 (mlp only)")
@@ -151,13 +226,57 @@ int main(int argc, char** argv) {
   app.add_flag("--detect-anomaly", c.detect_anomaly,
                "check every op's output and gradient for NaN/inf and stop at the first, naming the op");
   app.add_option("--dot", c.dot, "write the graph of one training step as Graphviz DOT (render: dot -Tpng)");
-  CLI11_PARSE(app, argc, argv);
+  std::ostream muted(nullptr);  // rank != 0: every rank parses the same flags; rank 0 says what is wrong
+  std::ostream& err = c.rank == 0 ? std::cerr : muted;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, std::cout, err);
+  }
+  const auto refuse = [&](const CLI::Option* flag, const std::string& why) {
+    return app.exit(CLI::ValidationError(flag->get_name(), why), std::cout, err);
+  };
+  if (c.batch % c.accumulate != 0)
+    return refuse(accumulate, "--batch " + std::to_string(c.batch) + " is not divisible by --accumulate " +
+                                  std::to_string(c.accumulate) + " (the micro-batches must be equal)");
+#ifdef KEISAN_MNIST_MPI
+  if (c.processes > 1) {
+    const std::string np = " with " + std::to_string(c.processes) + " processes";
+    if (c.accumulate > 1)
+      return refuse(accumulate, "not supported" + np +
+                                    " (each process already takes one micro-batch of every step; "
+                                    "--batch is the global batch)");
+    if (c.batch % c.processes != 0)
+      return app.exit(CLI::ValidationError("--batch", std::to_string(c.batch) + " is not divisible by the " +
+                                                          std::to_string(c.processes) +
+                                                          " processes (each takes an equal part of every batch)"),
+                      std::cout, err);
+    // Layers with their own state per process would make the ranks differ: refused, not ignored.
+    if (c.batchnorm)
+      return app.exit(
+          CLI::ValidationError("--batchnorm",
+                               "not supported" + np + " yet (each process would keep its own running statistics)"),
+          std::cout, err);
+    if (c.dropout > 0 || c.model == "deep-cnn")
+      return app.exit(
+          CLI::ValidationError(c.dropout > 0 ? "--dropout" : "--model deep-cnn",
+                               "not supported" + np + " yet (each process would draw its own dropout masks)"),
+          std::cout, err);
+  } else if (allreduce->count() > 0) {
+    std::printf("note: --allreduce has no effect in one process (start it with mpirun -np N)\n");
+  }
+  if (c.rank != 0) {  // rank 0 writes the files
+    c.metrics.clear();
+    c.dot.clear();
+  }
+#else
+  if (allreduce->count() > 0)
+    return refuse(allreduce, "this mnist was built without MPI (install libopenmpi-dev and rebuild)");
+#endif
   if (c.model != "mlp") {
     // The CNNs' layers are fixed: flags that shape an MLP are refused, not silently ignored.
     for (const auto* flag : {hidden, activation, dropout})
-      if (flag->count() > 0)
-        return app.exit(
-            CLI::ValidationError(flag->get_name(), "only for --model mlp (" + c.model + "'s layers are fixed)"));
+      if (flag->count() > 0) return refuse(flag, "only for --model mlp (" + c.model + "'s layers are fixed)");
     // The book's CNN settings, where the flag was not given.
     c.activation = "relu";
     if (optimizer->count() == 0) c.optimizer = "adam";
@@ -170,11 +289,13 @@ int main(int argc, char** argv) {
   try {
     rc = mnist_example::run(c);
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "error: out of memory with %s --batch %d; try smaller sizes\n", model_flags(c).c_str(),
-                 c.batch);
+    std::fprintf(stderr, "error: %sout of memory with %s --batch %d; try smaller sizes\n", rank_prefix(c).c_str(),
+                 model_flags(c).c_str(), c.batch);
+    end_all_ranks(c);
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(stderr, "error: %s%s\n", rank_prefix(c).c_str(), e.what());
+    end_all_ranks(c);
     return 1;
   }
   // What was printed must have arrived (stdout on a full disk would lose it without a word).

@@ -9,10 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <keisan/data/mnist.hpp>
+#include <keisan/data/shard.hpp>
 #include <keisan/io/checkpoint.hpp>
 #include <keisan/io/safetensors.hpp>
+#include <keisan/optim/accumulate.hpp>
+#ifdef KEISAN_MNIST_MPI
+#include <keisan/dist/allreduce.hpp>
+#include <keisan/dist/broadcast.hpp>
+#endif
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -190,9 +197,12 @@ void restore_dropout_engines(keisan::Sequential<float>& net, const std::map<std:
     const auto it = extra.find(key);
     std::istringstream text(it == extra.end() ? std::string() : it->second);
     keisan::Rng engine;
-    if (!(text >> engine))
-      throw std::invalid_argument("--resume " + path + ": the checkpoint holds no valid '" + key +
-                                  "' (the state of dropout layer " + std::to_string(k) + "'s random engine)");
+    if (!(text >> engine)) {
+      std::string what = "--resume ";
+      what.append(path).append(": the checkpoint holds no valid '").append(key);
+      what.append("' (the state of dropout layer ").append(std::to_string(k)).append("'s random engine)");
+      throw std::invalid_argument(what);
+    }
     layers[k]->rng() = engine;
   }
 }
@@ -213,9 +223,12 @@ int run(const Config& c) {
           cache.c_str());
     }
   }
-  check_output_path(c.metrics, "--metrics", Output::in_place);
-  check_output_path(c.dot, "--dot", Output::in_place);
-  check_output_path(c.save, "--save", Output::replaced);
+  const bool writer = c.rank == 0;  // under mpirun, rank 0 alone writes files (main.cpp mutes the others' stdout)
+  if (writer) {
+    check_output_path(c.metrics, "--metrics", Output::in_place);
+    check_output_path(c.dot, "--dot", Output::in_place);
+    check_output_path(c.save, "--save", Output::replaced);
+  }
   const auto mnist = keisan::load_mnist<float>(dir);
   check_images(mnist.train, mnist_file(dir, "train-images-idx3-ubyte"), "train on");
   check_images(mnist.test, mnist_file(dir, "t10k-images-idx3-ubyte"), "test on");
@@ -264,6 +277,14 @@ int run(const Config& c) {
   std::printf("model: %s, %s, %s lr %g%s, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
               c.activation.c_str(), c.optimizer.c_str(), c.lr, decay, c.batch, c.sampler.c_str(),
               static_cast<unsigned long long>(c.seed), keisan::num_threads());
+  // Micro-batches per optimizer step: --accumulate K in one process, or one per process under
+  // mpirun. Part k of every global batch is rows [k*B/parts, (k+1)*B/parts) (keisan::batch_part).
+  const int parts = c.processes > 1 ? c.processes : c.accumulate;
+  if (parts > 1 && c.processes > 1)
+    std::printf("data-parallel: %d processes, %s allreduce, each %d rows of every batch of %d\n", c.processes,
+                c.allreduce.c_str(), c.batch / parts, c.batch);
+  else if (parts > 1)
+    std::printf("gradient accumulation: %d micro-batches of %d rows per step of %d\n", parts, c.batch / parts, c.batch);
   if (c.gradcheck && !run_gradcheck(c, net, train)) return 1;
 
   auto opt = make_optimizer(c, params);
@@ -285,6 +306,22 @@ int run(const Config& c) {
     std::printf("resumed %s at epoch %lld, step %lld\n", c.resume.c_str(), static_cast<long long>(info.epoch),
                 static_cast<long long>(info.step));
   }
+#ifdef KEISAN_MNIST_MPI
+  std::optional<keisan::dist::GradientAllreduce<float>> reducer;  // mpirun -np P > 1
+  if (c.processes > 1) {
+    // Rank 0's weights and optimizer state everywhere (all ranks drew or loaded the same ones
+    // already; this makes sure), then the one flat buffer the gradients are summed through,
+    // with three extras: the micro-batch's loss, its hits, and a Ctrl-C flag all ranks agree on.
+    const keisan::dist::Communicator world;
+    keisan::dist::broadcast(world, net.state());
+    keisan::dist::broadcast(world, opt->state());
+    reducer.emplace(
+        world, params,
+        c.allreduce == "deterministic" ? keisan::dist::Reduction::deterministic : keisan::dist::Reduction::fast, 3);
+  }
+#endif
+  std::optional<keisan::GradientAccumulator<float>> accumulator;  // --accumulate K > 1
+  if (c.accumulate > 1) accumulator.emplace(params);
   const auto write_checkpoint = [&](const std::string& path) {
     keisan::CheckpointInfo info;
     info.epoch = sampler.epoch();
@@ -297,7 +334,7 @@ int run(const Config& c) {
     keisan::save_checkpoint(path, net.state(), opt->state(), info);
   };
   std::ofstream metrics;
-  if (!c.metrics.empty()) {
+  if (writer && !c.metrics.empty()) {
     metrics.open(c.metrics);
     if (!metrics) throw keisan::FormatError("keisan: " + c.metrics + ": cannot open for writing");
     metrics << "epoch,train_loss,train_acc,test_acc,seconds\n";
@@ -308,7 +345,8 @@ int run(const Config& c) {
   g.set_detect_anomaly(c.detect_anomaly);
   keisan::Evaluator<float> evaluator(evaluation_chunk(c));
   keisan::Batch<float> batch;
-  std::vector<keisan::Index> idx;
+  std::vector<keisan::Index> idx, micro;
+  micro.reserve(static_cast<std::size_t>(c.batch));
   catch_interrupt();
   net.train();  // batch statistics and dropout while training (the Evaluator switches to eval and back)
   // An epoch the sampler has begun and not finished (a resumed mid-epoch checkpoint) is finished
@@ -322,24 +360,81 @@ int run(const Config& c) {
     double loss_sum = 0;
     keisan::Index hits = 0, seen = 0, steps = 0;
     while (sampler.next(idx)) {
-      train.gather(idx, batch);
-      g.clear();
-      opt->zero_grad();
-      auto logits = net(g.input(batch.x));
-      auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
-      g.backward(loss);
-      opt->step();
-      ++total_steps;
-      loss_sum += static_cast<double>(loss.value()(0, 0));
-      for (keisan::Index i = 0; i < logits.rows(); ++i)
-        hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
-      seen += logits.rows();
+      bool stop = false;
+      if (parts == 1) {  // one batch per step, one process
+        train.gather(idx, batch);
+        g.clear();
+        opt->zero_grad();
+        auto logits = net(g.input(batch.x));
+        auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
+        g.backward(loss);
+        opt->step();
+        ++total_steps;
+        loss_sum += static_cast<double>(loss.value()(0, 0));
+        for (keisan::Index i = 0; i < logits.rows(); ++i)
+          hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)];
+        seen += logits.rows();
+        stop = interrupted(static_cast<long long>(total_steps));
+      } else {
+        // Micro-batches: each one's mean-loss gradient alone, then their mean in micro-batch
+        // order (a last short batch that does not split evenly: weighted by rows). One process
+        // runs them all and sums with the accumulator; under mpirun rank r runs micro-batch r and
+        // the allreduce sums over ranks, in rank order in deterministic mode: the same float
+        // additions, so the same bits.
+        const auto rows = static_cast<keisan::Index>(idx.size());
+        const bool even = rows % parts == 0;
+        const float divisor = static_cast<float>(even ? parts : rows);
+        const int first = c.processes > 1 ? c.rank : 0, last = c.processes > 1 ? c.rank + 1 : parts;
+        float loss_part = 0, hits_part = 0, weight = 1;
+        for (int k = first; k < last; ++k) {
+          const keisan::RowRange r = keisan::batch_part(rows, k, parts);
+          weight = even ? 1.0F : static_cast<float>(r.size());
+          opt->zero_grad();
+          float micro_loss = 0, micro_hits = 0;
+          if (r.size() > 0) {  // a short last batch may leave a micro-batch empty: zero gradient
+            micro.assign(idx.begin() + r.begin, idx.begin() + r.end);
+            train.gather(micro, batch);
+            g.clear();
+            auto logits = net(g.input(batch.x));
+            auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
+            g.backward(loss);
+            micro_loss = loss.value()(0, 0);
+            for (keisan::Index i = 0; i < logits.rows(); ++i)
+              micro_hits += argmax(logits.value(), i) == batch.labels[static_cast<std::size_t>(i)] ? 1.0F : 0.0F;
+          }
+          if (accumulator) accumulator->add(weight);
+          loss_part = k == first ? weight * micro_loss : loss_part + weight * micro_loss;
+          hits_part += micro_hits;
+        }
+        if (accumulator) {
+          accumulator->store(divisor);
+        }
+#ifdef KEISAN_MNIST_MPI
+        else {
+          float* extras = reducer->extras();
+          extras[0] = loss_part;
+          extras[1] = hits_part;
+          extras[2] = interrupted(static_cast<long long>(total_steps) + 1) ? 1.0F : 0.0F;  // agreed by all
+          reducer->reduce(weight, divisor);
+          loss_part = extras[0];
+          hits_part = extras[1];
+          stop = extras[2] > 0;
+        }
+#endif
+        opt->step();
+        ++total_steps;
+        loss_sum += static_cast<double>(loss_part / divisor);
+        hits += static_cast<keisan::Index>(hits_part);
+        seen += rows;
+        if (c.processes == 1) stop = interrupted(static_cast<long long>(total_steps));
+      }
+      check_failure_hook(static_cast<long long>(total_steps), c.rank);
       ++steps;
       progress.update(steps, loss_sum / static_cast<double>(steps));
-      if (interrupted(static_cast<long long>(total_steps))) {  // the step is complete: save it, say how to go on
+      if (stop) {  // the step is complete: save it, say how to go on
         progress.finish();
         const std::string path = c.save.empty() ? "interrupted.safetensors" : c.save;
-        write_checkpoint(path);
+        if (writer) write_checkpoint(path);
         std::printf("interrupted in epoch %lld after step %lld: wrote %s\nresume with: %s\n",
                     static_cast<long long>(epoch), static_cast<long long>(total_steps), path.c_str(),
                     resume_command(c, path).c_str());
@@ -359,13 +454,13 @@ int run(const Config& c) {
       metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
       if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
     }
-    if (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < epochs) {
+    if (writer && c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < epochs) {
       write_checkpoint(c.save);
       std::printf("checkpoint: wrote %s (epoch %lld)\n", c.save.c_str(), static_cast<long long>(epoch));
     }
   }
 
-  if (!c.dot.empty()) {  // one step's graph, values and gradient norms included
+  if (writer && !c.dot.empty()) {  // one step's graph, values and gradient norms included
     train.slice(0, std::min<keisan::Index>(c.batch, train.size()), batch);
     g.clear();
     g.backward(keisan::softmax_cross_entropy(net(g.input(batch.x)), batch.labels));
@@ -396,7 +491,7 @@ int run(const Config& c) {
       std::printf("%6ld", confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]);
     std::printf("\n");
   }
-  if (!c.save.empty()) {  // a checkpoint: the weights, the optimizer, and where training stands
+  if (writer && !c.save.empty()) {  // a checkpoint: the weights, the optimizer, and where training stands
     write_checkpoint(c.save);
     std::printf("saved %s\n", c.save.c_str());
   }

@@ -10,6 +10,7 @@
 #include "keisan/nn/normalization.hpp"
 #include "keisan/nn/pool.hpp"
 #include "keisan/nn/reshape.hpp"
+#include "keisan/optim/accumulate.hpp"
 #include "support/helpers.hpp"
 #include "support/synthetic.hpp"
 
@@ -92,6 +93,31 @@ TEST_CASE("Zero allocations: products split over two threads allocate nothing an
   keisan::set_num_threads(threads_before);
   REQUIRE(allocs == 0);
   REQUIRE(net.W1.grad().isApprox(one_thread, 1e-5f));
+}
+
+TEST_CASE("Zero allocations: a steady-state step of 2 accumulated micro-batches allocates nothing", "[optim][alloc]") {
+  TwoLayerNet<float> net(784, 50, 10);
+  const Matrix<float> x0 = random_matrix<float>(50, 784, 94, 0, 1), x1 = random_matrix<float>(50, 784, 95, 0, 1);
+  const std::vector<int> t = labels(50);
+  Graph<float> g;
+  auto params = net.parameters();
+  keisan::GradientAccumulator<float> acc(params);  // its sums: allocated here, once
+  auto step = [&](float weight) {
+    for (const Matrix<float>* x : {&x0, &x1}) {
+      g.clear();
+      for (auto& p : params) p.parameter->zero_grad();
+      g.backward(net.loss(g, *x, t));
+      acc.add(weight);
+    }
+    acc.store(2 * weight);
+    for (auto& p : params) p.parameter->value().noalias() -= 0.1f * p.parameter->grad();
+  };
+  step(1);
+  const long allocs = keisan::test::count_allocations([&] {
+    step(1);
+    step(25);  // the weighted path (a short last batch)
+  });
+  REQUIRE(allocs == 0);
 }
 
 TEST_CASE("Zero allocations: the counter does see allocations", "[core][alloc]") {
