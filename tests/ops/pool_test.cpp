@@ -3,6 +3,9 @@
 // SPDX-License-Identifier: MIT
 #include "keisan/ops/pool.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "support/helpers.hpp"
 
 using keisan::Graph;
@@ -60,6 +63,26 @@ TEST_CASE("Pooling: max_pool2d sends the gradient to the argmax", "[ops]") {
   Matrix<double> e(1, 4);
   e << 0, 1, 0, 0;
   REQUIRE_CLOSE(p.grad(), e, 0, 0);
+}
+
+TEST_CASE("Pooling: max_pool2d per channel: ties go to the first pixel, a NaN anywhere in a window wins", "[ops]") {
+  // One 2x2x2 image, pixels in row-major order, channels interleaved (NHWC): channel 0 holds
+  // 1, NaN, 3, 2 and channel 1 holds 4, 4, 4, 0 (a three-way tie).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Parameter<double> p(Matrix<double>(1, 8));
+  p.value() << 1, 4, nan, 4, 3, 4, 2, 0;
+  Graph<double> g;
+  auto pooled = keisan::max_pool2d(keisan::as_image(g.param(p), {2, 2, 2}), 2, 2);
+  REQUIRE(std::isnan(pooled.value()(0, 0)));  // not the 3 after it
+  REQUIRE(pooled.value()(0, 1) == 4);
+  g.backward(keisan::sum(pooled));
+  Matrix<double> e(1, 8);
+  e << 0, 1, 1, 0, 0, 0, 0, 0;  // channel 0's NaN (pixel 1), channel 1's first 4 (pixel 0)
+  REQUIRE_CLOSE(p.grad(), e, 0, 0);
+  // A NaN in the window's first pixel stays too.
+  p.value() << nan, 0, 1, 0, 3, 0, 2, 0;
+  g.clear();
+  REQUIRE(std::isnan(keisan::max_pool2d(keisan::as_image(g.param(p), {2, 2, 2}), 2, 2).value()(0, 0)));
 }
 
 TEST_CASE("Pooling: gradients match gradcheck over windows, strides and paddings", "[ops][check]") {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <algorithm>
-#include <limits>
 
 #include "keisan/core/graph.hpp"
 #include "keisan/ops/image.hpp"
@@ -27,7 +26,8 @@ void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   Index* arg = n.ints.data() + WindowGeometry::size;  // argmax: x's column, per output element
   // The window's first real pixel starts the maximum (padding is no value; window_geometry()
   // leaves a real pixel in every window); a pixel replaces it only when strictly greater, so the
-  // first of equal maxima wins and a NaN never replaces a number.
+  // first of equal maxima wins, or when it is NaN, which then stays (nothing compares greater):
+  // a NaN in a window is passed on, as in PyTorch, never hidden by the window's larger numbers.
   for (Index i = 0; i < geo.n; ++i) {
     const Scalar* const in = x.data() + i * x.cols();
     for (Index oh = 0; oh < geo.oh; ++oh) {
@@ -46,7 +46,7 @@ void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
           for (Index iw = rw.begin; iw < rw.end; ++iw) {
             const Index j0 = (ih * geo.w + iw) * c;
             for (Index ch = 0; ch < c; ++ch)
-              if (in[j0 + ch] > o[ch]) {
+              if (in[j0 + ch] > o[ch] || in[j0 + ch] != in[j0 + ch]) {  // x != x: x is NaN
                 o[ch] = in[j0 + ch];
                 a[ch] = j0 + ch;
               }
