@@ -1,9 +1,11 @@
 // keisan benchmarks: one full training step (gather batch, forward, backward, SGD update, clear)
-// on W1 and W2, beside the raw GEMM floor of the same step (Eigen's GEMM and OpenBLAS's), and
-// the heap allocations per steady-state step (must be 0).
+// on W1 and W2, beside the raw GEMM floor of the same step (Eigen's GEMM, OpenBLAS's, and BLIS's
+// and oneDNN's when installed), and the heap allocations per steady-state step (must be 0).
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp first: it configures Eigen)
+#include <immintrin.h>
+
 #include "workloads.hpp"
 
 namespace {
@@ -69,8 +71,65 @@ void BM_BlasFloor(benchmark::State& state) {
 BENCHMARK(BM_BlasFloor)->Arg(1)->Arg(2)->ArgName("W");
 #endif
 
+/// The core's peak: independent chains of fused multiply-adds on the widest vectors this build
+/// has (AVX-512, else AVX2 + FMA), in registers, nothing else. The ceiling any GEMM here can
+/// reach on one thread, stated beside the floors.
+void BM_PeakFlops(benchmark::State& state) {
+#if defined(__AVX512F__)
+  using Vec = __m512;
+  constexpr int width = 16;
+  const auto fma = [](Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); };
+  const Vec a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-3f);
+#elif defined(__FMA__)
+  using Vec = __m256;
+  constexpr int width = 8;
+  const auto fma = [](Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); };
+  const Vec a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
+#else
+  state.SkipWithError("built without FMA (needs -march with AVX2 + FMA)");
+  return;
+#endif
+#if defined(__AVX512F__) || defined(__FMA__)
+  constexpr int chains = 12, rounds = 1000;  // 12 chains hide the FMA latency on two ports
+  Vec acc[chains];
+  for (auto& v : acc) v = b;
+  for (auto _ : state) {
+    for (int r = 0; r < rounds; ++r)
+      for (auto& v : acc) v = fma(v, a, b);
+    for (auto& v : acc) benchmark::DoNotOptimize(v);
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * width * chains * rounds * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(width == 16 ? "AVX-512" : "AVX2");
+#endif
+}
+BENCHMARK(BM_PeakFlops);
+
+/// The floor through another library's sgemm (registered in main for each one installed).
+void BM_LibraryFloor(benchmark::State& state, bench::Sgemm sgemm) {
+  const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
+  bench::Floor floor(w.sizes, w.batch);
+  for (auto _ : state) {
+    floor.step(sgemm);
+    benchmark::DoNotOptimize(floor.dw.front().data());
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, w);
+}
+
 }  // namespace
 
 BENCHMARK(BM_TrainStep)->Arg(1)->Arg(2)->ArgName("W");
 BENCHMARK(BM_EigenFloor)->Arg(1)->Arg(2)->ArgName("W");
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  for (const auto& lib : bench::gemm_libraries())
+    benchmark::RegisterBenchmark(("BM_LibraryFloor/" + lib.name).c_str(), BM_LibraryFloor, lib.sgemm)
+        ->Arg(1)
+        ->Arg(2)
+        ->ArgName("W");
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "gemm_libraries.hpp"
+
 #if defined(KEISAN_BENCH_HAS_CBLAS)
 #include <cblas.h>
 #endif
@@ -97,20 +99,30 @@ struct Floor {
       if (l > 0) grad[l].noalias() = grad[l + 1] * w[l].transpose();
     }
   }
+  /// The same GEMMs through a row-major sgemm (OpenBLAS's cblas_sgemm, or one of gemm_libraries()).
+  void step(Sgemm f) {
+    const std::size_t layers = w.size();
+    for (std::size_t l = 0; l < layers; ++l) call(f, false, false, act[l], w[l], act[l + 1]);
+    for (std::size_t l = layers; l-- > 0;) {
+      call(f, true, false, act[l], grad[l + 1], dw[l]);
+      if (l > 0) call(f, false, true, grad[l + 1], w[l], grad[l]);
+    }
+  }
+  static void call(Sgemm f, bool ta, bool tb, const Matrix<float>& a, const Matrix<float>& b, Matrix<float>& c) {
+    f(ta, tb, static_cast<int>(c.rows()), static_cast<int>(c.cols()), static_cast<int>(ta ? a.rows() : a.cols()),
+      a.data(), static_cast<int>(a.cols()), b.data(), static_cast<int>(b.cols()), c.data(), static_cast<int>(c.cols()));
+  }
 #if defined(KEISAN_BENCH_HAS_CBLAS)
+  static void cblas(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
+                    int ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b,
+                ldb, 0.0f, c, ldc);
+  }
   static void sgemm(bool ta, bool tb, const Matrix<float>& a, const Matrix<float>& b, Matrix<float>& c) {
-    const int m = static_cast<int>(c.rows()), n = static_cast<int>(c.cols());
-    const int k = static_cast<int>(ta ? a.rows() : a.cols());
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a.data(),
-                static_cast<int>(a.cols()), b.data(), static_cast<int>(b.cols()), 0.0f, c.data(), n);
+    call(cblas, ta, tb, a, b, c);
   }
   void blas_step() {
-    const std::size_t layers = w.size();
-    for (std::size_t l = 0; l < layers; ++l) sgemm(false, false, act[l], w[l], act[l + 1]);
-    for (std::size_t l = layers; l-- > 0;) {
-      sgemm(true, false, act[l], grad[l + 1], dw[l]);
-      if (l > 0) sgemm(false, true, grad[l + 1], w[l], grad[l]);
-    }
+    step(cblas);
   }
 #endif
 };

@@ -21,9 +21,21 @@ target_compile_options(keisan_dev_settings INTERFACE
   $<$<AND:$<CXX_COMPILER_ID:GNU>,$<NOT:$<CONFIG:Debug>>>:-Wno-uninitialized -Wno-maybe-uninitialized>)
 
 # -march=native for keisan's own programs (examples, benchmarks): the machine's full SIMD width.
+# On AMD Zen, GCC's -march=native also means -mtune=znver3 (GCC 12 on Zen 4 and Zen 5), and that
+# tuning makes Eigen's GEMM kernel 1.27x slower than -mtune=generic with the same instruction set
+# (W2 floor 2.35 vs 1.84 ms on an EPYC Zen 5, docs/benchmarks.md): there we tune generically.
 option(KEISAN_NATIVE "Build keisan's own programs with -march=native" OFF)
 if(KEISAN_NATIVE)
-  target_compile_options(keisan_dev_settings INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-march=native>)
+  set(_keisan_native -march=native)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -march=native -Q --help=target
+                    OUTPUT_VARIABLE _keisan_target ERROR_QUIET RESULT_VARIABLE _keisan_rc)
+    if(_keisan_rc EQUAL 0 AND _keisan_target MATCHES "-mtune=[ \t]+(znver[0-9]*)")
+      list(APPEND _keisan_native -mtune=generic)
+      message(STATUS "keisan: -march=native tunes for ${CMAKE_MATCH_1}; adding -mtune=generic (faster GEMM)")
+    endif()
+  endif()
+  target_compile_options(keisan_dev_settings INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:${_keisan_native}>)
 endif()
 
 # OpenMP for keisan's own programs: Eigen's GEMMs may then use keisan::set_num_threads() threads.
