@@ -3,6 +3,9 @@
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp must come first)
+#include <algorithm>
+#include <memory>
+
 #include "keisan/core/threads.hpp"
 #include "keisan/detail/gemm.hpp"
 #include "keisan/nn/conv.hpp"
@@ -188,6 +191,125 @@ TEST_CASE("Zero allocations: a steady-state CNN training step (conv, relu, pool,
     INFO("with batch norm and dropout: " << with_norm_and_dropout);
     REQUIRE(allocs == 0);
   }
+}
+
+namespace {
+/// A CNN whose large activations reach detail::parallel_elements at batch 256, so with OpenMP
+/// and two threads its elementwise ops, bias adds, im2col/col2im and pooling loops split their rows.
+keisan::Sequential<float> wide_cnn() {
+  keisan::Rng rng(41);
+  keisan::Sequential<float> net;
+  net.add(keisan::Conv2D<float>(4, 8, 3, 3, 1, 1, keisan::Init::he, rng))  // 16x16x4 -> 16x16x8
+      .add(keisan::BatchNorm<float>(8))
+      .add(keisan::ReLU<float>())
+      .add(keisan::MaxPool2D<float>(2, 2))  // -> 8x8x8
+      .add(keisan::Dropout<float>(0.25, 42))
+      .add(keisan::Conv2D<float>(8, 8, 3, 3, 1, 1, keisan::Init::he, rng))
+      .add(keisan::Sigmoid<float>())
+      .add(keisan::AvgPool2D<float>(2, 2))  // -> 4x4x8
+      .add(keisan::Flatten<float>())
+      .add(keisan::Affine<float>(128, 10, keisan::Init::xavier, rng));
+  return net;
+}
+}  // namespace
+
+TEST_CASE("Threads: a CNN step split over two threads allocates nothing and is bit-identical to one thread",
+          "[nn][alloc][threads]") {
+  const int threads_before = keisan::num_threads();
+  const Matrix<float> x = random_matrix<float>(256, 16 * 16 * 4, 43, 0, 1);
+  const std::vector<int> t = labels(256);
+  auto train = [&](int threads, long& allocs) {
+    keisan::set_num_threads(threads);
+    keisan::Sequential<float> net = wide_cnn();
+    keisan::Adam<float> opt(net.parameters(), 1e-3, {0.9, 0.999, 1e-8, 1e-4});
+    Graph<float> g;
+    std::vector<float> losses;
+    losses.reserve(8);
+    auto step = [&] {
+      g.clear();
+      opt.zero_grad();
+      auto loss = keisan::softmax_cross_entropy(net(g.input(x, {16, 16, 4})), t);
+      g.backward(loss);
+      opt.step();
+      losses.push_back(loss.value()(0, 0));
+    };
+    step();
+    allocs = keisan::test::count_allocations([&] {
+      for (int i = 0; i < 3; ++i) step();
+    });
+    std::vector<Matrix<float>> state;
+    for (const auto& p : net.parameters()) state.push_back(p.parameter->value());
+    return std::make_pair(losses, state);
+  };
+  long allocs_one = -1, allocs_two = -1;
+  const auto one = train(1, allocs_one);
+  const auto two = train(2, allocs_two);
+  keisan::set_num_threads(threads_before);
+#ifdef _OPENMP
+  // The split does happen: the first conv's output and the pooled image; not the logits.
+  keisan::set_num_threads(2);
+  CHECK(keisan::detail::row_threads(256, 16 * 16 * 8) == 2);
+  CHECK(keisan::detail::row_threads(256, 8 * 8 * 8) == 2);
+  CHECK(keisan::detail::row_threads(256, 10) == 1);
+  keisan::set_num_threads(threads_before);
+#endif
+  REQUIRE(allocs_one == 0);
+  REQUIRE(allocs_two == 0);
+  REQUIRE(one.first == two.first);
+  REQUIRE(one.second.size() == two.second.size());
+  for (std::size_t i = 0; i < one.second.size(); ++i) {
+    INFO("parameter #" << i);
+    REQUIRE(one.second[i] == two.second[i]);
+  }
+}
+
+TEST_CASE("Threads: parallel_rows covers every row once, and optimizer updates and the gather split exactly",
+          "[core][threads]") {
+  const int threads_before = keisan::num_threads();
+  keisan::set_num_threads(2);
+  for (keisan::Index rows : {0, 1, 2, 3, 7, 64, 1000}) {
+    std::vector<int> seen(static_cast<std::size_t>(rows), 0);
+    keisan::detail::parallel_rows(rows, keisan::detail::parallel_elements, [&](keisan::Index b, keisan::Index e) {
+      for (keisan::Index r = b; r < e; ++r) ++seen[static_cast<std::size_t>(r)];
+    });
+    INFO("rows " << rows);
+    REQUIRE(std::all_of(seen.begin(), seen.end(), [](int k) { return k == 1; }));
+  }
+  // Every optimizer on a 400 x 400 parameter (160,000 elements: split with two threads), with
+  // weight decay: the same values after three steps on one thread and on two.
+  auto run = [](int which, int threads) {
+    keisan::set_num_threads(threads);
+    Parameter<float> w(random_matrix<float>(400, 400, 44));
+    const ParameterList<float> params{{"w", &w}};
+    std::unique_ptr<keisan::Optimizer<float>> opt;
+    if (which == 0) opt = std::make_unique<keisan::SGD<float>>(params, 0.1, keisan::SGDOptions{0.9, true, 1e-3});
+    if (which == 1) opt = std::make_unique<keisan::AdaGrad<float>>(params, 0.1);
+    if (which == 2) opt = std::make_unique<keisan::RMSProp<float>>(params, 0.01);
+    if (which == 3)
+      opt = std::make_unique<keisan::Adam<float>>(params, 0.01, keisan::AdamOptions{0.9, 0.999, 1e-8, 1e-3});
+    for (int s = 0; s < 3; ++s) {
+      w.mutable_grad() = random_matrix<float>(400, 400, 45 + static_cast<std::uint64_t>(s));
+      opt->step();
+    }
+    return Matrix<float>(w.value());
+  };
+  for (int which = 0; which < 4; ++which) {
+    INFO("optimizer #" << which);
+    REQUIRE(run(which, 1) == run(which, 2));
+  }
+  const keisan::Dataset<float> wide(random_matrix<float>(500, 784, 47, 0, 1), std::vector<int>(500, 1), 2);
+  std::vector<keisan::Index> idx(200);  // 200 x 784: split
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<keisan::Index>((i * 37) % 500);
+  keisan::Batch<float> a, b;
+  keisan::set_num_threads(1);
+  wide.gather(idx, a);
+  keisan::set_num_threads(2);
+  wide.gather(idx, b);
+  keisan::set_num_threads(threads_before);
+  REQUIRE(a.x == b.x);
+  REQUIRE(a.labels == b.labels);
+  for (std::size_t i = 0; i < idx.size(); ++i)
+    REQUIRE(b.x.row(static_cast<keisan::Index>(i)) == wide.features().row(idx[i]));
 }
 
 TEST_CASE("Zero allocations: the Evaluator's second pass over images through a CNN allocates nothing", "[nn][alloc]") {

@@ -5,6 +5,7 @@
 
 #include "keisan/core/error.hpp"
 #include "keisan/core/matrix.hpp"
+#include "keisan/core/threads.hpp"
 #include "keisan/detail/gemm.hpp"
 
 namespace keisan {
@@ -33,10 +34,10 @@ class GradBuffer {
     require_shape(e.rows(), e.cols(), rows, cols);
     if (!live_) {
       m_.resize(rows, cols);
-      m_.array() = e.array();
+      detail::assign_rows(m_.array(), e.array());
       live_ = true;
     } else {
-      m_.array() += e.array();
+      detail::add_rows(m_.array(), e.array());
     }
   }
 

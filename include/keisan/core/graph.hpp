@@ -20,6 +20,7 @@
 #include "keisan/core/image.hpp"
 #include "keisan/core/matrix.hpp"
 #include "keisan/core/parameter.hpp"
+#include "keisan/core/threads.hpp"
 #include "keisan/detail/gemm.hpp"
 
 namespace keisan {

@@ -10,6 +10,7 @@
 
 #include "keisan/core/error.hpp"
 #include "keisan/core/matrix.hpp"
+#include "keisan/core/threads.hpp"
 
 namespace keisan {
 
@@ -58,12 +59,14 @@ class Dataset {
         throw ValueError("keisan::Dataset::gather: index " + std::to_string(i) + " is out of range for " +
                          std::to_string(size()) + " samples");
     const auto row_bytes = static_cast<std::size_t>(features_.cols()) * sizeof(Scalar);
-    for (Index r = 0; r < n; ++r) {
-      const Index i = indices[static_cast<std::size_t>(r)];
-      if (r + 1 < n) prefetch_row(indices[static_cast<std::size_t>(r + 1)]);
-      if (row_bytes > 0) std::memcpy(batch.x.row(r).data(), features_.row(i).data(), row_bytes);
-      batch.labels[static_cast<std::size_t>(r)] = labels_[static_cast<std::size_t>(i)];
-    }
+    detail::parallel_rows(n, features_.cols(), [&](Index begin, Index end) {
+      for (Index r = begin; r < end; ++r) {
+        const Index i = indices[static_cast<std::size_t>(r)];
+        if (r + 1 < end) prefetch_row(indices[static_cast<std::size_t>(r + 1)]);
+        if (row_bytes > 0) std::memcpy(batch.x.row(r).data(), features_.row(i).data(), row_bytes);
+        batch.labels[static_cast<std::size_t>(r)] = labels_[static_cast<std::size_t>(i)];
+      }
+    });
   }
 
   /// The contiguous rows [begin, begin + count) as a batch (for evaluation in order).

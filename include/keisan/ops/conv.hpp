@@ -24,49 +24,53 @@ template <class Scalar>
 void im2col(const WindowGeometry& g, const Matrix<Scalar>& x, Matrix<Scalar>& col) {
   const Index c = g.c, row = g.kw * c;
   col.resize(g.n * g.oh * g.ow, g.kh * row);
-  for (Index n = 0; n < g.n; ++n) {
-    const Scalar* image = x.data() + n * x.cols();
-    for (Index oh = 0; oh < g.oh; ++oh)
-      for (Index ow = 0; ow < g.ow; ++ow) {
-        Scalar* dst = col.data() + ((n * g.oh + oh) * g.ow + ow) * col.cols();
-        const WindowRange rw = g.cols(ow);
-        const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;  // padding on the left
-        const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
-        for (Index kh = 0; kh < g.kh; ++kh, dst += row) {
-          const Index ih = oh * g.stride - g.pad + kh;
-          if (ih < 0 || ih >= g.h || count == 0) {
-            std::fill_n(dst, row, Scalar(0));
-            continue;
+  parallel_rows(g.n, g.oh * g.ow * col.cols(), [&](Index first, Index last) {
+    for (Index n = first; n < last; ++n) {
+      const Scalar* image = x.data() + n * x.cols();
+      for (Index oh = 0; oh < g.oh; ++oh)
+        for (Index ow = 0; ow < g.ow; ++ow) {
+          Scalar* dst = col.data() + ((n * g.oh + oh) * g.ow + ow) * col.cols();
+          const WindowRange rw = g.cols(ow);
+          const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;  // padding on the left
+          const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
+          for (Index kh = 0; kh < g.kh; ++kh, dst += row) {
+            const Index ih = oh * g.stride - g.pad + kh;
+            if (ih < 0 || ih >= g.h || count == 0) {
+              std::fill_n(dst, row, Scalar(0));
+              continue;
+            }
+            std::fill_n(dst, lead, Scalar(0));
+            std::copy_n(image + (ih * g.w + rw.begin) * c, count, dst + lead);
+            std::fill_n(dst + lead + count, row - lead - count, Scalar(0));
           }
-          std::fill_n(dst, lead, Scalar(0));
-          std::copy_n(image + (ih * g.w + rw.begin) * c, count, dst + lead);
-          std::fill_n(dst + lead + count, row - lead - count, Scalar(0));
         }
-      }
-  }
+    }
+  });
 }
 
 /// dx += col2im(dcol): every window element adds back into the pixel it was read from.
 template <class Scalar>
 void col2im_add(const WindowGeometry& g, const Matrix<Scalar>& dcol, Matrix<Scalar>& dx) {
   const Index c = g.c, row = g.kw * c;
-  for (Index n = 0; n < g.n; ++n) {
-    Scalar* image = dx.data() + n * dx.cols();
-    for (Index oh = 0; oh < g.oh; ++oh)
-      for (Index ow = 0; ow < g.ow; ++ow) {
-        const Scalar* src = dcol.data() + ((n * g.oh + oh) * g.ow + ow) * dcol.cols();
-        const WindowRange rw = g.cols(ow);
-        const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;
-        const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
-        for (Index kh = 0; kh < g.kh; ++kh, src += row) {
-          const Index ih = oh * g.stride - g.pad + kh;
-          if (ih < 0 || ih >= g.h) continue;
-          Scalar* d = image + (ih * g.w + rw.begin) * c;
-          const Scalar* s = src + lead;
-          for (Index k = 0; k < count; ++k) d[k] += s[k];
+  parallel_rows(g.n, g.oh * g.ow * dcol.cols(), [&](Index first, Index last) {
+    for (Index n = first; n < last; ++n) {
+      Scalar* image = dx.data() + n * dx.cols();
+      for (Index oh = 0; oh < g.oh; ++oh)
+        for (Index ow = 0; ow < g.ow; ++ow) {
+          const Scalar* src = dcol.data() + ((n * g.oh + oh) * g.ow + ow) * dcol.cols();
+          const WindowRange rw = g.cols(ow);
+          const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;
+          const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
+          for (Index kh = 0; kh < g.kh; ++kh, src += row) {
+            const Index ih = oh * g.stride - g.pad + kh;
+            if (ih < 0 || ih >= g.h) continue;
+            Scalar* d = image + (ih * g.w + rw.begin) * c;
+            const Scalar* s = src + lead;
+            for (Index k = 0; k < count; ++k) d[k] += s[k];
+          }
         }
-      }
-  }
+    }
+  });
 }
 
 template <class Scalar>
@@ -82,7 +86,7 @@ void conv2d_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   // the resize at the end only relabels the dimensions (same element count: no reallocation).
   Matrix<Scalar>& out = n.out();
   out.resize(col.rows(), w.cols());
-  out.rowwise() = g.input(n, 2).value->row(0);
+  broadcast_rows(out, *g.input(n, 2).value);
   g.multiply(out, col, w, /*accumulate=*/true);
   out.resize(geo.n, geo.oh * geo.ow * w.cols());
 }

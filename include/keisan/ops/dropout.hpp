@@ -15,7 +15,10 @@ namespace detail {
 
 template <class Scalar>
 void dropout_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  n.out() = (g.input(n, 0).value->array() * n.saved(0).array()).matrix();
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  Matrix<Scalar>& out = n.out();
+  out.resize(x.rows(), x.cols());
+  assign_rows(out.array(), x.array() * n.saved(0).array());
 }
 
 template <class Scalar>

@@ -10,7 +10,10 @@ namespace detail {
 /// The forward rule `out = F{}(x)` of an elementwise op; F maps an array expression to another.
 template <class Scalar, class F>
 void unary_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  n.out() = F{}(g.input(n, 0).value->array()).matrix();
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  Matrix<Scalar>& out = n.out();
+  out.resize(x.rows(), x.cols());
+  assign_rows(out.array(), F{}(x.array()));
 }
 
 struct Sigmoid {

@@ -26,7 +26,7 @@ void affine_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   const Matrix<Scalar>& w = *g.input(n, 1).value;
   Matrix<Scalar>& out = n.out();
   out.resize(g.input(n, 0).value->rows(), w.cols());
-  out.rowwise() = g.input(n, 2).value->row(0);
+  broadcast_rows(out, *g.input(n, 2).value);
   g.multiply(out, *g.input(n, 0).value, w, /*accumulate=*/true);
 }
 

@@ -15,27 +15,22 @@ namespace detail {
 // NHWC they are contiguous in input and output, so each step is a unit-stride loop the compiler
 // vectorises (the element-by-element walk before it made max_pool2d 10x (W4) to 30x (W5) slower).
 
+/// Max-pools images [first_image, end_image): out and arg (argmax: x's column) per output element. Everything
+/// arrives by value, so the compiler knows the Index stores into arg cannot change the geometry
+/// (captured by reference in a lambda, they could, and the channel loop was not vectorised: W4's
+/// max-pooling took twice as long).
 template <class Scalar>
-void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
-  const WindowGeometry geo = WindowGeometry::load(n.ints);
-  const Matrix<Scalar>& x = *g.input(n, 0).value;
-  Matrix<Scalar>& out = n.out();
+void max_pool_images(const WindowGeometry geo, const Scalar* const x, Scalar* const out, Index* const arg,
+                     const Index first_image, const Index end_image) {
   const Index per_image = geo.oh * geo.ow * geo.c, c = geo.c;
-  out.resize(geo.n, per_image);
-  n.ints.resize(WindowGeometry::size + static_cast<std::size_t>(geo.n * per_image));
-  Index* arg = n.ints.data() + WindowGeometry::size;  // argmax: x's column, per output element
-  // The window's first real pixel starts the maximum (padding is no value; window_geometry()
-  // leaves a real pixel in every window); a pixel replaces it only when strictly greater, so the
-  // first of equal maxima wins, or when it is NaN, which then stays (nothing compares greater):
-  // a NaN in a window is passed on, as in PyTorch, never hidden by the window's larger numbers.
-  for (Index i = 0; i < geo.n; ++i) {
-    const Scalar* const in = x.data() + i * x.cols();
+  for (Index i = first_image; i < end_image; ++i) {
+    const Scalar* const in = x + i * geo.h * geo.w * c;
     for (Index oh = 0; oh < geo.oh; ++oh) {
       const WindowRange rh = geo.rows(oh);
       for (Index ow = 0; ow < geo.ow; ++ow) {
         const WindowRange rw = geo.cols(ow);
         const Index k0 = i * per_image + (oh * geo.ow + ow) * c;
-        Scalar* const o = out.data() + k0;
+        Scalar* const o = out + k0;
         Index* const a = arg + k0;
         const Index first = (rh.begin * geo.w + rw.begin) * c;
         for (Index ch = 0; ch < c; ++ch) {
@@ -57,14 +52,33 @@ void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
 }
 
 template <class Scalar>
+void max_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
+  const WindowGeometry geo = WindowGeometry::load(n.ints);
+  const Matrix<Scalar>& x = *g.input(n, 0).value;
+  Matrix<Scalar>& out = n.out();
+  const Index per_image = geo.oh * geo.ow * geo.c;
+  out.resize(geo.n, per_image);
+  n.ints.resize(WindowGeometry::size + static_cast<std::size_t>(geo.n * per_image));
+  Index* arg = n.ints.data() + WindowGeometry::size;  // argmax: x's column, per output element
+  // The window's first real pixel starts the maximum (padding is no value; window_geometry()
+  // leaves a real pixel in every window); a pixel replaces it only when strictly greater, so the
+  // first of equal maxima wins, or when it is NaN, which then stays (nothing compares greater):
+  // a NaN in a window is passed on, as in PyTorch, never hidden by the window's larger numbers.
+  parallel_rows(geo.n, x.cols(),
+                [&](Index first, Index last) { max_pool_images(geo, x.data(), out.data(), arg, first, last); });
+}
+
+template <class Scalar>
 void max_pool_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Node<Scalar>& x = g.input(n, 0);
   if (!x.needs_grad()) return;
   const Matrix<Scalar>& dy = n.grad();
   Matrix<Scalar>& dx = x.grad_mut();
   const Index* arg = n.ints.data() + WindowGeometry::size;
-  for (Index i = 0; i < dy.rows(); ++i)
-    for (Index k = 0; k < dy.cols(); ++k) dx(i, arg[i * dy.cols() + k]) += dy(i, k);
+  parallel_rows(dy.rows(), dy.cols(), [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i)
+      for (Index k = 0; k < dy.cols(); ++k) dx(i, arg[i * dy.cols() + k]) += dy(i, k);
+  });
 }
 
 /// Calls f(out, in) for output pixel (oh, ow) of one image and each real input pixel under its
@@ -88,14 +102,17 @@ void avg_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   Matrix<Scalar>& out = n.out();
   out.setZero(geo.n, geo.oh * geo.ow * geo.c);
   const Index c = geo.c;
-  for (Index i = 0; i < geo.n; ++i) {
-    const Scalar* const in = x.data() + i * x.cols();
-    Scalar* const o = out.data() + i * out.cols();
-    for_each_window_pixel(geo, [=](Index k0, Index j0) {
-      for (Index ch = 0; ch < c; ++ch) o[k0 + ch] += in[j0 + ch];
-    });
-  }
-  out *= Scalar(1) / static_cast<Scalar>(geo.kh * geo.kw);
+  const Scalar scale = Scalar(1) / static_cast<Scalar>(geo.kh * geo.kw);
+  parallel_rows(geo.n, x.cols(), [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      const Scalar* const in = x.data() + i * x.cols();
+      Scalar* const o = out.data() + i * out.cols();
+      for_each_window_pixel(geo, [=](Index k0, Index j0) {
+        for (Index ch = 0; ch < c; ++ch) o[k0 + ch] += in[j0 + ch];
+      });
+      out.row(i) *= scale;
+    }
+  });
 }
 
 template <class Scalar>
@@ -107,13 +124,15 @@ void avg_pool_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Matrix<Scalar>& dx = x.grad_mut();
   const Scalar scale = Scalar(1) / static_cast<Scalar>(geo.kh * geo.kw);
   const Index c = geo.c;
-  for (Index i = 0; i < geo.n; ++i) {
-    const Scalar* const d = dy.data() + i * dy.cols();
-    Scalar* const o = dx.data() + i * dx.cols();
-    for_each_window_pixel(geo, [=](Index k0, Index j0) {
-      for (Index ch = 0; ch < c; ++ch) o[j0 + ch] += scale * d[k0 + ch];
-    });
-  }
+  parallel_rows(geo.n, dx.cols(), [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      const Scalar* const d = dy.data() + i * dy.cols();
+      Scalar* const o = dx.data() + i * dx.cols();
+      for_each_window_pixel(geo, [=](Index k0, Index j0) {
+        for (Index ch = 0; ch < c; ++ch) o[j0 + ch] += scale * d[k0 + ch];
+      });
+    }
+  });
 }
 
 // Global average pooling: an image row read as an (H*W) x C matrix, averaged over its rows.
@@ -126,8 +145,10 @@ void global_avg_pool_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   const Matrix<Scalar>& x = *g.input(n, 0).value;
   Matrix<Scalar>& out = n.out();
   out.resize(x.rows(), c);
-  for (Index i = 0; i < x.rows(); ++i)
-    out.row(i) = ImageMap<Scalar>(x.data() + i * x.cols(), pixels, c).colwise().mean();
+  parallel_rows(x.rows(), x.cols(), [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i)
+      out.row(i) = ImageMap<Scalar>(x.data() + i * x.cols(), pixels, c).colwise().mean();
+  });
 }
 
 template <class Scalar>
@@ -138,8 +159,10 @@ void global_avg_pool_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   const Matrix<Scalar>& dy = n.grad();
   Matrix<Scalar>& dx = x.grad_mut();
   const Scalar scale = Scalar(1) / static_cast<Scalar>(pixels);
-  for (Index i = 0; i < dy.rows(); ++i)
-    Eigen::Map<Matrix<Scalar>>(dx.data() + i * dx.cols(), pixels, c).rowwise() += scale * dy.row(i);
+  parallel_rows(dx.rows(), dx.cols(), [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i)
+      Eigen::Map<Matrix<Scalar>>(dx.data() + i * dx.cols(), pixels, c).rowwise() += scale * dy.row(i);
+  });
 }
 
 template <class Scalar>

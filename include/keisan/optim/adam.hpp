@@ -48,9 +48,9 @@ class Adam final : public Optimizer<Scalar> {
     const auto c1 = static_cast<Scalar>(1 - std::pow(opt_.beta1, t));
     const auto c2 = static_cast<Scalar>(1 - std::pow(opt_.beta2, t));
     const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(opt_.eps);
-    this->for_each_parameter([&](std::size_t i, auto& w, const auto& g) {
-      auto m = this->slots_[0][i].array();
-      auto v = this->slots_[1][i].array();
+    this->for_each_parameter([&](auto& w, const auto& g, const auto& slot) {
+      auto m = slot(0);
+      auto v = slot(1);
       m = b1 * m + (Scalar(1) - b1) * g;
       v = b2 * v + (Scalar(1) - b2) * g.square();
       w -= lr * (m / c1) / ((v / c2).sqrt() + eps);

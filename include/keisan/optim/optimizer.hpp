@@ -13,6 +13,7 @@
 #include "keisan/core/error.hpp"
 #include "keisan/core/parameter.hpp"
 #include "keisan/core/state.hpp"
+#include "keisan/core/threads.hpp"
 
 namespace keisan {
 
@@ -150,20 +151,29 @@ class Optimizer {
   /// already this step's number, 1 on the first).
   virtual void update() = 0;
 
-  /// Calls `rule(i, w, g)` for each parameter i that takes part in this step: `w` is its value as
+  /// Calls `rule(w, g, slot)` for each parameter that takes part in this step: `w` is its value as
   /// an Eigen array (assign through it), `g` an array expression of its gradient plus weight decay
-  /// where that applies. Parameters without a gradient are skipped when the options say so.
+  /// where that applies, and `slot(k)` its state slot k as an array. An update is elementwise, so a
+  /// large parameter is split by rows over keisan's threads (detail::parallel_rows): then each call
+  /// sees the same slice of rows of all three. Parameters without a gradient are skipped when the
+  /// options say so.
   template <class Rule>
   void for_each_parameter(Rule&& rule) {
     const auto wd = static_cast<Scalar>(shared_.weight_decay);
     for (std::size_t i = 0; i < params_.size(); ++i) {
       Parameter<Scalar>& p = *params_[i].parameter;
       if (shared_.skip_without_grad && p.grad_is_zero()) continue;
-      auto w = p.value().array();
-      if (decays_[i])
-        rule(i, w, p.grad().array() + wd * w);
-      else
-        rule(i, w, p.grad().array());
+      Matrix<Scalar>& value = p.value();
+      const Matrix<Scalar>& grad = p.grad();
+      detail::parallel_rows(value.rows(), value.cols(), [&](Index begin, Index end) {
+        const Index rows = end - begin;
+        auto w = value.middleRows(begin, rows).array();
+        const auto slot = [&](std::size_t k) { return slots_[k][i].middleRows(begin, rows).array(); };
+        if (decays_[i])
+          rule(w, grad.middleRows(begin, rows).array() + wd * w, slot);
+        else
+          rule(w, grad.middleRows(begin, rows).array(), slot);
+      });
     }
   }
 

@@ -31,8 +31,8 @@ class RMSProp final : public Optimizer<Scalar> {
  private:
   void update() override {
     const auto lr = static_cast<Scalar>(this->lr_), eps = static_cast<Scalar>(eps_), rho = static_cast<Scalar>(rho_);
-    this->for_each_parameter([&](std::size_t i, auto& w, const auto& g) {
-      auto h = this->slots_[0][i].array();
+    this->for_each_parameter([&](auto& w, const auto& g, const auto& slot) {
+      auto h = slot(0);
       h = rho * h + (Scalar(1) - rho) * g.square();
       w -= lr * g / (h.sqrt() + eps);
     });

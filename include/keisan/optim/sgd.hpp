@@ -38,12 +38,12 @@ class SGD final : public Optimizer<Scalar> {
  private:
   void update() override {
     const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum);
-    this->for_each_parameter([&](std::size_t i, auto& w, const auto& g) {
+    this->for_each_parameter([&](auto& w, const auto& g, const auto& slot) {
       if (opt_.momentum == 0) {
         w -= lr * g;
         return;
       }
-      auto v = this->slots_[0][i].array();
+      auto v = slot(0);
       v = mu * v + g;
       if (opt_.nesterov)
         w -= lr * (g + mu * v);
