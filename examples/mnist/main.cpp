@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", c.seed, "seed of the initial weights, the sampler and the dropout masks")
       ->check(whole_number(0, UINT64_MAX, "a whole number >= 0", ">= 0"))
       ->capture_default_str();
-  app.add_option("--threads", c.threads, "threads for matrix products (needs an OpenMP build)")
+  app.add_option("--threads", c.threads, "threads keisan uses: products and every large op (needs an OpenMP build)")
       ->check(whole_number(1, 1024, "a whole number from 1 to 1024", "1 to 1024"))
       ->capture_default_str();
   app.add_option("--metrics", c.metrics, "write per-epoch metrics as CSV to this file");
