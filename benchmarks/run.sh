@@ -19,7 +19,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 . scripts/deps.sh
-keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}" libbenchmark-dev libopenblas-dev python3
+# BLIS and oneDNN only for the floor study (bench_train loads them at run time).
+keisan_require_packages "${KEISAN_BUILD_PACKAGES[@]}" libbenchmark-dev libopenblas-dev python3 libblis-dev libdnnl-dev
 mkdir -p "$out"
 for preset in bench bench-blas; do
   cmake --preset "$preset" >/dev/null
@@ -43,7 +44,7 @@ for preset in bench bench-blas; do
   mkdir -p "$out/$preset"
   for b in bench_train bench_gradient bench_ops bench_cnn; do
     echo "==> $preset/$b"
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" BLIS_NUM_THREADS="$threads" \
       "build/$preset/benchmarks/$b" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
       --benchmark_format=json --benchmark_out="$out/$preset/$b.json" --benchmark_out_format=json >/dev/null
   done

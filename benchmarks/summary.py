@@ -34,6 +34,14 @@ def main(out):
         floor = min(ef, bf)
         print(f"| W{w} | {ms(k):.4f} | {ms(kb):.4f} | {ef:.4f} | {bf:.4f} | {floor:.4f} | "
               f"{ms(k) / floor:.2f} | {ms(kb) / floor:.2f} | {k['allocs_per_step']:.0f} |")
+    print("\n## Every GEMM library's floor, and the core's peak (Eigen build, median ms per step)\n")
+    print("| floor | W1 | W2 |")
+    print("|---|---|---|")
+    for name in ["BM_EigenFloor", "BM_BlasFloor"] + sorted({n.rsplit("/", 1)[0] for n in eig if n.startswith("BM_LibraryFloor/")}):
+        if f"{name}/W:1" in eig:
+            print(f"| {name} | {ms(eig[f'{name}/W:1']):.4f} | {ms(eig[f'{name}/W:2']):.4f} |")
+    if "BM_PeakFlops" in eig:
+        print(f"\nPeak (BM_PeakFlops, {eig['BM_PeakFlops'].get('label', '')}): {eig['BM_PeakFlops']['GFLOP/s']:.0f} GFLOP/s")
     g = medians(out / "bench" / "bench_gradient.json")
     print("\n## Gradient cost: backprop vs central differences (book net, batch 100, Eigen GEMM)\n")
     print("| hidden | parameters P | backprop (ms) | numerical (ms, all P) | numerical / backprop | ratio / P |")
