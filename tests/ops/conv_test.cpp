@@ -155,6 +155,60 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
   }
 }
 
+TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values and gradients", "[ops]") {
+  // 37 images of 28x26x4 under a 3x3 kernel: 28,080 im2col elements an image, so two images a
+  // chunk, 19 chunks, 16 groups whose weight and bias gradients are summed separately.
+  const Index n = 37, h = 28, w = 26, c = 4, f = 5, k = 3;
+  const Window2D window{k, k, 1, 1};
+  Parameter<double> x(random_matrix(n, h * w * c, 30));
+  Parameter<double> wp(random_matrix(k * k * c, f, 31));
+  Parameter<double> bp(random_matrix(1, f, 32));
+  Graph<double> g;
+  auto y = keisan::conv2d(keisan::as_image(g.param(x), {h, w, c}), wp, bp, window);
+  const keisan::detail::ConvChunks chunks(keisan::detail::WindowGeometry::load(y.node().ints));
+  REQUIRE(chunks.images == 2);
+  REQUIRE(chunks.count == 19);
+  REQUIRE(chunks.groups == 16);
+  const Matrix<double> seed = random_matrix(n, h * w * f, 33);
+  g.backward(y, seed);
+  Matrix<double> out = Matrix<double>::Zero(n, h * w * f), dx = Matrix<double>::Zero(n, h * w * c),
+                 dw = Matrix<double>::Zero(k * k * c, f), db = Matrix<double>::Zero(1, f);
+  for (Index i = 0; i < n; ++i)
+    for (Index r = 0; r < h; ++r)
+      for (Index q = 0; q < w; ++q)
+        for (Index o = 0; o < f; ++o) {
+          const Index at = (r * w + q) * f + o;
+          double sum = bp.value()(0, o);
+          db(0, o) += seed(i, at);
+          for (Index u = 0; u < k; ++u)
+            for (Index v = 0; v < k; ++v) {
+              const Index ih = r - 1 + u, iw = q - 1 + v;
+              if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+              for (Index ch = 0; ch < c; ++ch) {
+                const Index xi = (ih * w + iw) * c + ch, wi = (u * k + v) * c + ch;
+                sum += x.value()(i, xi) * wp.value()(wi, o);
+                dx(i, xi) += seed(i, at) * wp.value()(wi, o);
+                dw(wi, o) += seed(i, at) * x.value()(i, xi);
+              }
+            }
+          out(i, at) = sum;
+        }
+  REQUIRE_CLOSE(y.value(), out, 1e-12, 1e-12);
+  REQUIRE_CLOSE(x.grad(), dx, 1e-12, 1e-12);
+  REQUIRE_CLOSE(wp.grad(), dw, 1e-12, 1e-12);
+  REQUIRE_CLOSE(bp.grad(), db, 1e-12, 1e-12);
+  // An empty batch: an empty output and zero gradients.
+  Graph<double> e;
+  const Matrix<double> none(0, h * w * c);
+  wp.zero_grad();
+  bp.zero_grad();
+  auto z = keisan::conv2d(e.input(none, {h, w, c}), wp, bp, window);
+  REQUIRE(z.rows() == 0);
+  e.backward(keisan::sum(z));
+  REQUIRE(wp.grad().isZero(0));
+  REQUIRE(bp.grad().isZero(0));
+}
+
 TEST_CASE("conv2d: bad shapes and windows throw, naming the images", "[ops]") {
   Graph<double> g;
   const Matrix<double> x = random_matrix(2, 75, 20), w = random_matrix(27, 4, 21), b = random_matrix(1, 4, 22);

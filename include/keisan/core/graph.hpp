@@ -335,9 +335,19 @@ class Graph {
   /// dst = a * b, or dst += a * b when `accumulate` (dst already shaped), for forward rules:
   /// `a` and `b` are matrices or their `.transpose()`. One GEMM with no temporary and no heap
   /// allocation in steady state (packing blocks come from the graph's workspace).
-  template <class A, class B>
-  void multiply(MatrixType& dst, const A& a, const B& b, bool accumulate = false) {
+  /// dst may also be a Map or block of a row-major matrix (shaped already). Called from inside an
+  /// op's own OpenMP parallel region, the product runs on the calling thread alone: call
+  /// reserve_multiply() before the region.
+  template <class Dst, class A, class B>
+  void multiply(Dst& dst, const A& a, const B& b, bool accumulate = false) {
     detail::gemm(dst, a, b, accumulate, gemm_workspace_);
+  }
+
+  /// For an op that runs products on each of `threads` OpenMP threads of its own: makes room now,
+  /// on the calling thread, for one rows x cols x depth product per thread (dst rows x cols), so
+  /// multiply() inside the parallel region allocates nothing (and cannot fail there).
+  void reserve_multiply(Index rows, Index cols, Index depth, int threads) {
+    detail::reserve_gemm(gemm_workspace_, rows, cols, depth, threads);
   }
 
   /// Whether new nodes record gradients (see NoGradScope).

@@ -1,7 +1,7 @@
 // keisan: how many threads keisan may use (OpenMP), and the one way its loops split over them.
 // Matrix products split in detail::gemm; everything else that is large enough (elementwise ops and
-// their gradients, bias adds, im2col/col2im, pooling, the batch gather, optimizer updates) splits
-// its rows with detail::parallel_rows.
+// their gradients, bias adds, pooling, the batch gather, optimizer updates) splits its rows with
+// detail::parallel_rows, and conv2d its chunks of images with detail::parallel_items.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -66,6 +66,24 @@ void parallel_rows(Index rows, Index cols, const F& f) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
 #endif
   for (int t = 0; t < threads; ++t) f(rows * t / threads, rows * (t + 1) / threads);
+}
+
+/// Runs f(item, slot) for item = 0 .. items-1 on `threads` OpenMP threads (a contiguous range of
+/// items each); `slot` (0 .. threads-1) is the running thread's, for per-thread buffers sized
+/// before. For loops whose items are independent and whose split the caller chose (conv2d's chunks
+/// of images). f must not throw or allocate.
+template <class F>
+void parallel_items(Index items, int threads, const F& f) {
+  if (threads <= 1) {
+    for (Index i = 0; i < items; ++i) f(i, 0);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (Index i = 0; i < items; ++i) f(i, omp_get_thread_num());
+#else
+  for (Index i = 0; i < items; ++i) f(i, 0);
+#endif
 }
 
 /// dst = e, split by rows when large (dst already has e's shape).

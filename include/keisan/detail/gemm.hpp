@@ -9,11 +9,16 @@
 #include <algorithm>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "keisan/core/matrix.hpp"
 
 namespace keisan::detail {
 
-/// Grow-only aligned scratch for GEMM packing blocks, one pair of blocks per thread.
+/// Grow-only aligned scratch for GEMM packing blocks, one pair of blocks per thread (thread t's
+/// pair exists once reserve_threads(t + 1) ran).
 template <class Scalar>
 class GemmWorkspace {
  public:
@@ -75,18 +80,43 @@ inline int gemm_threads(Index rows, Index cols, Index depth) {
 #endif
 }
 
-/// dst = lhs * rhs (or dst += when `accumulate`), for row-major dst and operands that are
-/// matrices or their transposes. dst must already have the product's shape when accumulating.
+/// The thread slot a product called from inside a parallel region runs on (its blocks are that
+/// thread's); -1 outside one.
+inline int calling_thread_slot() {
+#ifdef _OPENMP
+  if (omp_in_parallel() != 0) return omp_get_thread_num();
+#endif
+  return -1;
+}
+
+/// Grows the blocks of thread slots 0 .. threads-1 for a rows x cols x depth product, on the
+/// calling thread: an op that then multiplies on each of its own OpenMP threads (one product per
+/// thread, at most that size) allocates nothing inside its parallel region, and an allocation
+/// failure throws to the caller instead of ending the program there.
+template <class Scalar>
+void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth, int threads) {
+  ws.reserve_threads(threads);
+  for (int t = 0; t < threads; ++t) const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
+}
+
+/// dst = lhs * rhs (or dst += when `accumulate`), for a row-major dst (a Matrix, or a Map or block
+/// of one) and operands that are matrices, maps or their transposes. dst must already have the
+/// product's shape unless it is a Matrix that is assigned.
 ///
 /// Threads: keisan splits dst into one slice of rows (or of columns, when it has more of those) per
 /// thread, and each thread runs Eigen's single-threaded kernel on its slice with its own blocks
 /// from the workspace. Eigen's own parallel GEMM would share one packed right-hand side but
 /// allocate each thread's left-hand block per call (on the heap past 128 KB), which broke the
-/// zero-allocation step with two threads (4 allocations a step at W4, 26 at W5).
-template <class Scalar, class Lhs, class Rhs>
-void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWorkspace<Scalar>& ws) {
+/// zero-allocation step with two threads (4 allocations a step at W4, 26 at W5). Called from inside
+/// a parallel region (an op that runs one product per thread), the product runs on the calling
+/// thread alone with that thread's blocks (reserve_gemm first).
+template <class Scalar, class Dst, class Lhs, class Rhs>
+void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWorkspace<Scalar>& ws) {
   namespace ei = Eigen::internal;
-  if (!accumulate) dst.setZero(a_lhs.rows(), a_rhs.cols());
+  if (!accumulate) {
+    dst.resize(a_lhs.rows(), a_rhs.cols());  // a Map or block: only checks the shape
+    dst.setZero();
+  }
   const Index depth = a_lhs.cols();
   if (dst.size() == 0 || depth == 0) return;
   if (dst.rows() + dst.cols() + depth < 20) {  // tiny: Eigen's own choice too
@@ -102,11 +132,12 @@ void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumula
   using Product = ei::general_matrix_matrix_product<
       Index, Scalar, (ActualLhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
       (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
-  using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Matrix<Scalar>, LentBlocking<Scalar>>;
+  using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
   const Index rows = dst.rows(), cols = dst.cols();
-  const int threads = gemm_threads(rows, cols, depth);
+  const int slot = calling_thread_slot();
+  const int threads = slot >= 0 ? 1 : gemm_threads(rows, cols, depth);
   if (threads <= 1) {
-    LentBlocking<Scalar> blocking(rows, cols, depth, ws, 0);
+    LentBlocking<Scalar> blocking(rows, cols, depth, ws, std::max(slot, 0));
     Functor(lhs, rhs, dst, Scalar(1), blocking)(0, rows, 0, cols);
     return;
   }
@@ -139,8 +170,15 @@ void gemm(Matrix<Scalar>& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumula
 
 #else
 
-template <class Scalar, class Lhs, class Rhs>
-void gemm(Matrix<Scalar>& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate, GemmWorkspace<Scalar>&) {
+inline int calling_thread_slot() {
+  return -1;
+}
+
+template <class Scalar>
+void reserve_gemm(GemmWorkspace<Scalar>&, Index, Index, Index, int) {}
+
+template <class Scalar, class Dst, class Lhs, class Rhs>
+void gemm(Dst& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate, GemmWorkspace<Scalar>&) {
   if (accumulate)
     dst.noalias() += lhs * rhs;
   else
