@@ -24,7 +24,8 @@ inline std::uint64_t dropout_seed(const Config& c, std::uint64_t k) {
 ///   ReLU -> Affine 10.
 /// - deep-cnn (the book's DeepConvNet): six 3x3 convs (16, 16, 32, 32, 64, 64 filters, padding 1
 ///   except 2 for the fourth), ReLU after each, 2x2 max-pool after the 2nd, 4th and 6th, Affine 50
-///   -> ReLU -> Dropout 0.5 -> Affine 10 -> Dropout 0.5.
+///   -> ReLU -> Dropout 0.5 -> Affine 10 -> Dropout 0.5 (--dropout-scaling: by default the book's,
+///   scaled at evaluation).
 /// The CNNs take N x 784 rows (AsImage first) and, with --batchnorm, put a BatchNorm before every
 /// ReLU. Dropout layers are seeded by dropout_seed().
 template <class Scalar>
@@ -33,7 +34,8 @@ inline keisan::Sequential<Scalar> make_net(const Config& c, keisan::Rng& rng) {
   const Init init = c.init == "xavier" ? Init::xavier : c.init == "he" ? Init::he : Init::book;
   Sequential<Scalar> net;
   std::uint64_t dropouts = 0;
-  const auto add_dropout = [&](double p) { net.add(Dropout<Scalar>(p, dropout_seed(c, dropouts++))); };
+  const DropoutScaling scaling = c.dropout_scaling == "at-eval" ? DropoutScaling::at_eval : DropoutScaling::inverted;
+  const auto add_dropout = [&](double p) { net.add(Dropout<Scalar>(p, dropout_seed(c, dropouts++), scaling)); };
   const auto add_norm = [&](Index features) {
     if (c.batchnorm) net.add(BatchNorm<Scalar>(features));
   };

@@ -43,6 +43,7 @@ std::string readable_number(const std::string& text) {
 std::map<std::string, std::string> run_metadata(const Config& c) {
   std::map<std::string, std::string> out{{"model", c.model},
                                          {"batchnorm", c.batchnorm ? "on" : "off"},
+                                         {"dropout-scaling", c.dropout_scaling},
                                          {"weight-decay", format_double(c.weight_decay)},
                                          {"optimizer", c.optimizer},
                                          {"lr", format_double(c.lr)},
@@ -69,17 +70,22 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
   const auto mine = run_metadata(c);
   // Files written before these flags existed were MLPs without them.
   const std::map<std::string, std::string> before_the_flag{
-      {"batchnorm", "off"}, {"dropout", "0"}, {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"}};
+      {"batchnorm", "off"},  {"dropout", "0"},       {"dropout-scaling", "inverted"},
+      {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"}};
   const bool same_model = recorded.at("model") == c.model;
   std::string differences;
-  for (const std::string key : {"model", "hidden", "activation", "batchnorm", "dropout", "weight-decay", "optimizer",
-                                "lr", "batch", "accumulate", "sampler", "train-limit", "seed"}) {
-    // The model's flags; weight decay, like the optimizer, shapes only the training.
-    const bool model_key =
-        key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" || key == "dropout";
+  for (const std::string key :
+       {"model", "hidden", "activation", "batchnorm", "dropout", "dropout-scaling", "weight-decay", "optimizer", "lr",
+        "batch", "accumulate", "sampler", "train-limit", "seed"}) {
+    // The model's flags (dropout-scaling changes what evaluation computes); weight decay, like the
+    // optimizer, shapes only the training.
+    const bool model_key = key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" ||
+                           key == "dropout" || key == "dropout-scaling";
     if (!model_key && !training) continue;
     const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
     if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
+    const bool has_dropout = c.model == "deep-cnn" || c.dropout > 0;
+    if (key == "dropout-scaling" && (!same_model || !has_dropout)) continue;  // no Dropout: no difference
     auto it = recorded.find(key);
     const auto old = before_the_flag.find(key);
     const std::string theirs = it != recorded.end()           ? it->second

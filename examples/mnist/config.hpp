@@ -21,9 +21,10 @@ struct Config {
   double lr = 0.1;
   std::vector<int> hidden{50};
   std::string activation = "sigmoid";
-  bool batchnorm = false;   // BatchNorm after each hidden Affine (and each convolution), before the activation
-  double dropout = 0;       // MLP: Dropout after each hidden activation (deep-cnn: its own 0.5)
-  double weight_decay = 0;  // L2 on the weights (not biases, not BatchNorm's gamma and beta)
+  bool batchnorm = false;       // BatchNorm after each hidden Affine (and each convolution), before the activation
+  double dropout = 0;           // MLP: Dropout after each hidden activation (deep-cnn: its own 0.5)
+  std::string dropout_scaling;  // inverted | at-eval; empty: the model's (deep-cnn at-eval, as the book)
+  double weight_decay = 0;      // L2 on the weights (not biases, not BatchNorm's gamma and beta)
   std::string optimizer = "sgd";
   std::string sampler = "shuffle";
   std::string init = "book";

@@ -182,6 +182,11 @@ int main(int argc, char** argv) {
       app.add_option("--dropout", c.dropout, "Dropout with this probability after each hidden activation (mlp only)")
           ->check(fraction_or_amount(1, "a number in [0, 1)", "[0, 1)"))
           ->capture_default_str();
+  auto* scaling =
+      app.add_option("--dropout-scaling", c.dropout_scaling,
+                     "where Dropout keeps the expected value: inverted (kept units x 1/(1-p) while training) or "
+                     "at-eval (the book's: x (1-p) when evaluating); default inverted, deep-cnn at-eval")
+          ->check(CLI::IsMember({"inverted", "at-eval"}));
   app.add_option("--weight-decay", c.weight_decay,
                  "L2 penalty on the weights, not on biases or BatchNorm's gamma and beta")
       ->check(fraction_or_amount(HUGE_VAL, "a number >= 0", ">= 0"))
@@ -284,6 +289,7 @@ int main(int argc, char** argv) {
     if (init->count() == 0) c.init = "he";
     if (epochs->count() == 0) c.epochs = 20;
   }
+  if (scaling->count() == 0) c.dropout_scaling = c.model == "deep-cnn" ? "at-eval" : "inverted";
   c.command.assign(argv, argv + argc);
   int rc = 1;
   try {

@@ -234,9 +234,9 @@ elseif(CASE STREQUAL "models")
     message(FATAL_ERROR "simple-cnn reloaded accuracy ${reloaded} != trained ${trained}:\n${out}")
   endif()
   run_mnist(out rc --data ${DATA} --test-limit 10 --model deep-cnn --epochs 1 --train-limit 20 --batch 10
-            --dot ${WORK}/deep.dot --detect-anomaly)
+            --dot ${WORK}/deep.dot --detect-anomaly --save ${WORK}/deep.safetensors)
   file(READ ${WORK}/deep.dot dot)
-  if(NOT rc EQUAL 0 OR NOT out MATCHES "Dropout\\(0.5" OR NOT dot MATCHES "conv2d" OR NOT dot MATCHES "max_pool2d"
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "Dropout\\(0.500000, scaled at eval\\), Affine\\(50, 10\\), Dropout\\(0.500000, scaled at eval\\)" OR NOT dot MATCHES "conv2d" OR NOT dot MATCHES "max_pool2d"
      OR NOT dot MATCHES "dropout")
     message(FATAL_ERROR "deep-cnn, one epoch with --dot:\n${out}")
   endif()
@@ -262,6 +262,12 @@ elseif(CASE STREQUAL "models")
   expect_failure("error: --resume ${WORK}/half.safetensors: the file was written by a run with --weight-decay 0.001 \\(this run: 0\\); resume with the same flags"
                  ${small} --train-limit 300 --hidden 16 --activation relu --batchnorm --dropout 0.3 --optimizer adam
                  --lr 0.01 --epochs 2 --resume ${WORK}/half.safetensors)
+  # deep-cnn's Dropout is the book's (scaled at evaluation): a file trained the other way is
+  # refused by name, not evaluated wrongly.
+  expect_failure("error: --load ${WORK}/deep.safetensors: the file was written by a run with --dropout-scaling at-eval \\(this run: inverted\\); give the same model flags"
+                 --data ${DATA} --test-limit 10 --model deep-cnn --dropout-scaling inverted --epochs 0
+                 --load ${WORK}/deep.safetensors)
+  expect_failure("--dropout-scaling: half not in {inverted,at-eval}" --dropout-scaling half)
   # Flags that shape an MLP are refused with a CNN, naming the flag; bad values in words.
   expect_failure("--hidden: only for --model mlp \\(simple-cnn's layers are fixed\\)" --model simple-cnn --hidden 32)
   expect_failure("--activation: only for --model mlp \\(deep-cnn's layers are fixed\\)" --model deep-cnn --activation tanh)

@@ -63,6 +63,48 @@ TEST_CASE("dropout: the mask is saved state: gradients match gradcheck, node by 
   for (Index i = 0; i < x.size(); ++i) REQUIRE(x.grad().data()[i] == (y.value().data()[i] == 0.0 ? 0.0 : 2.0));
 }
 
+TEST_CASE("dropout: scaled at evaluation (the book's): kept elements unchanged, eval multiplies by 1 - p",
+          "[ops][check]") {
+  const Matrix<double> x = Matrix<double>::Constant(20, 50, 3.0);
+  Graph<double> g;
+  keisan::Rng rng(1), same(1);
+  const auto at_eval = keisan::DropoutScaling::at_eval;
+  const Matrix<double>& y = keisan::dropout(g.input(x), 0.25, rng, true, at_eval).value();
+  const Matrix<double>& inverted = keisan::dropout(g.input(x), 0.25, same).value();
+  for (Index i = 0; i < y.size(); ++i) {
+    REQUIRE((y.data()[i] == 0.0 || y.data()[i] == 3.0));
+    REQUIRE((y.data()[i] == 0.0) == (inverted.data()[i] == 0.0));  // the same draws, the same mask
+  }
+  // Evaluation: (1 - p) * x, a node of its own that keeps the image shape; no draw.
+  const keisan::Rng before = rng;
+  auto v = g.input(x, {10, 5, 1});
+  auto e = keisan::dropout(v, 0.25, rng, false, at_eval);
+  REQUIRE(rng == before);
+  REQUIRE(e.index() != v.index());
+  REQUIRE_CLOSE(e.value(), Matrix<double>::Constant(20, 50, 2.25), 0, 0);
+  REQUIRE(e.image() == keisan::ImageShape{10, 5, 1});
+  REQUIRE(keisan::dropout(v, 0.0, rng, false, at_eval).index() == v.index());
+  // Gradients, training and evaluation.
+  Parameter<double> p(random_matrix(4, 6, 4));
+  for (const bool training : {true, false}) {
+    INFO("training " << training);
+    REQUIRE_GRADCHECK(
+        [&](Graph<double>& graph) {
+          keisan::Rng r(5);
+          return keisan::sum(keisan::tanh(keisan::dropout(graph.param(p), 0.5, r, training, at_eval)));
+        },
+        ParameterList<double>{{"x", &p}});
+  }
+  // The layer: the option, its description, eval mode.
+  keisan::Dropout<double> layer(0.5, 3, at_eval);
+  REQUIRE(layer.scaling() == at_eval);
+  REQUIRE(layer.describe() == "Dropout(0.500000, scaled at eval)");
+  REQUIRE(keisan::Dropout<double>(0.5).describe() == "Dropout(0.500000)");
+  layer.eval();
+  Graph<double> h;
+  REQUIRE_CLOSE(layer(h.input(x)).value(), Matrix<double>::Constant(20, 50, 1.5), 0, 0);
+}
+
 TEST_CASE("dropout: a rate p that is not 0 <= p < 1 is a ValueError", "[ops]") {
   const Matrix<double> x = random_matrix(2, 2, 6);
   Graph<double> g;
