@@ -56,14 +56,15 @@ std::unique_ptr<keisan::Optimizer<float>> make_optimizer(const Config& c, const 
   return std::make_unique<keisan::SGD<float>>(params, c.lr, with_decay(keisan::SGDOptions{}));
 }
 
-/// Images per evaluation pass: 1,000 for the MLP; 100 for the CNNs, whose im2col buffers would
-/// otherwise hold gigabytes (deep-cnn: about 1.6 MB per image).
+/// Images per evaluation pass: 1,000 for the MLP; 100 for the CNNs, whose activations are large
+/// (deep-cnn: about 0.4 MB per image).
 keisan::Index evaluation_chunk(const Config& c) {
   return c.model == "mlp" ? 1000 : 100;
 }
 
-/// Floats a CNN holds per image (every op's output and saved matrices, im2col included, with as
-/// many again for their gradients), and its parameter count: measured on two blank images.
+/// Floats a CNN holds per image (every op's output and saved matrices, with as many again for their
+/// gradients), and its parameter count: measured on two blank images. An upper bound: conv2d's
+/// im2col buffer, counted here per image, stops growing at one chunk of images.
 void cnn_footprint(const Config& c, double& params, double& per_image) {
   keisan::Rng rng(c.seed);
   auto net = make_net<float>(c, rng);

@@ -108,11 +108,17 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
       {2, 2, 2, 1, 2, {3, 3, 1, 1}},  // a kernel larger than the image
       {1, 3, 3, 2, 2, {1, 1, 1, 2}},  // padding wider than the kernel: border windows all padding
       {1, 3, 4, 1, 2, {2, 2, 3, 2}},  // stride 3 over padding 2
+      // Window rows of 16 values or more: the col kept as rows (the cases above keep it transposed)
+      {2, 4, 4, 6, 2, {3, 3, 1, 1}},   // padding 1
+      {1, 5, 4, 8, 3, {2, 2, 2, 1}},   // stride 2, padding 1
+      {1, 3, 3, 16, 2, {1, 1, 1, 0}},  // a 1x1 kernel over 16 channels
   };
   std::uint64_t seed = 10;
+  int layouts[2] = {0, 0};
   for (const Case& k : cases) {
     INFO("case " << k.n << "x" << k.h << "x" << k.w << "x" << k.c << " -> " << k.f << ", "
                  << keisan::describe(k.window));
+    ++layouts[k.window.kw * k.c < 16 ? 1 : 0];
     Parameter<double> x(random_matrix(k.n, k.h * k.w * k.c, seed++));
     Parameter<double> w(random_matrix(k.window.kh * k.window.kw * k.c, k.f, seed++));
     Parameter<double> b(random_matrix(1, k.f, seed++));
@@ -153,12 +159,17 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
         },
         ParameterList<double>{{"W", &w}, {"b", &b}});
   }
+  REQUIRE(layouts[0] == 3);  // both of conv2d's col layouts checked
+  REQUIRE(layouts[1] == 8);
 }
 
 TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values and gradients", "[ops]") {
-  // 37 images of 28x26x4 under a 3x3 kernel: 28,080 im2col elements an image, so two images a
-  // chunk, 19 chunks, 16 groups whose weight and bias gradients are summed separately.
-  const Index n = 37, h = 28, w = 26, c = 4, f = 5, k = 3;
+  // 37 images of 28x26xC under a 3x3 kernel, in 16 groups whose weight and bias gradients are
+  // summed separately. C = 4: 26,208 im2col elements an image, two images a chunk, 19 chunks, the
+  // col transposed (window rows of 12 values); C = 6: 39,312, one image a chunk, rows of 18.
+  const Index n = 37, h = 28, w = 26, f = 5, k = 3;
+  const Index c = GENERATE(4, 6);
+  INFO("C = " << c);
   const Window2D window{k, k, 1, 1};
   Parameter<double> x(random_matrix(n, h * w * c, 30));
   Parameter<double> wp(random_matrix(k * k * c, f, 31));
@@ -166,9 +177,10 @@ TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values
   Graph<double> g;
   auto y = keisan::conv2d(keisan::as_image(g.param(x), {h, w, c}), wp, bp, window);
   const keisan::detail::ConvChunks chunks(keisan::detail::WindowGeometry::load(y.node().ints));
-  REQUIRE(chunks.images == 2);
-  REQUIRE(chunks.count == 19);
+  REQUIRE(chunks.images == (c == 4 ? 2 : 1));
+  REQUIRE(chunks.count == (c == 4 ? 19 : 37));
   REQUIRE(chunks.groups == 16);
+  REQUIRE(chunks.transposed == (c == 4));
   const Matrix<double> seed = random_matrix(n, h * w * f, 33);
   g.backward(y, seed);
   Matrix<double> out = Matrix<double>::Zero(n, h * w * f), dx = Matrix<double>::Zero(n, h * w * c),

@@ -1,5 +1,5 @@
 // keisan ops: 2-D convolution on NHWC image batches, as im2col + one GEMM whose output is the
-// next layer's NHWC batch as it stands (no transposes).
+// next layer's NHWC batch as it stands (no transposes of the data).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -13,10 +13,11 @@
 namespace keisan {
 namespace detail {
 
-// im2col and col2im move whole window rows: under one output pixel, the real pixels of kernel row
-// kh are contiguous in an NHWC image (kw0..kw1 times C values), and so is their place in the col
-// row. One copy (or add) per kernel row, not one per element: at SimpleConvNet's first layer
-// (C = 1) the element-by-element walk took 2.8 ms of im2col for a 1.4 ms GEMM.
+// im2col and col2im move whole window rows: under one output pixel, kernel row kh reads KW*C
+// values that are contiguous in an NHWC image, and writes them contiguously in the col row. Each
+// such row is one plain loop the compiler vectorises (zeros where it hangs over the padding), not
+// a memcpy call: with one input channel a row is 3 or 5 floats, and the calls cost more than the
+// copying (a third of a first layer's time went to im2col and memmove).
 
 /// col ((last - first)*OH*OW) x (KH*KW*C): row (n - first, oh, ow) holds the window under output
 /// pixel (oh, ow) of image n, for images [first, last); columns ordered (kh, kw, c); padding reads
@@ -30,17 +31,19 @@ void im2col(const WindowGeometry& g, const Matrix<Scalar>& x, Index first, Index
       for (Index ow = 0; ow < g.ow; ++ow) {
         Scalar* dst = col.data() + (((n - first) * g.oh + oh) * g.ow + ow) * col.cols();
         const WindowRange rw = g.cols(ow);
-        const Index lead = (rw.begin - (ow * g.stride - g.pad)) * c;  // padding on the left
-        const Index count = std::max<Index>(rw.end - rw.begin, 0) * c;
+        const Index iw = ow * g.stride - g.pad;  // the window's first column, maybe in the padding
+        const Index lead = (rw.begin - iw) * c, end = lead + std::max<Index>(rw.end - rw.begin, 0) * c;
         for (Index kh = 0; kh < g.kh; ++kh, dst += row) {
           const Index ih = oh * g.stride - g.pad + kh;
-          if (ih < 0 || ih >= g.h || count == 0) {
-            std::fill_n(dst, row, Scalar(0));
-            continue;
+          if (ih < 0 || ih >= g.h) {
+            for (Index j = 0; j < row; ++j) dst[j] = Scalar(0);
+          } else if (lead == 0 && end == row) {  // inside the image
+            const Scalar* src = image + (ih * g.w + iw) * c;
+            for (Index j = 0; j < row; ++j) dst[j] = src[j];
+          } else {
+            const Index base = (ih * g.w + iw) * c;  // may be before the image: offsets, not pointers
+            for (Index j = 0; j < row; ++j) dst[j] = j >= lead && j < end ? image[base + j] : Scalar(0);
           }
-          std::fill_n(dst, lead, Scalar(0));
-          std::copy_n(image + (ih * g.w + rw.begin) * c, count, dst + lead);
-          std::fill_n(dst + lead + count, row - lead - count, Scalar(0));
         }
       }
   }
@@ -70,6 +73,75 @@ void col2im_add(const WindowGeometry& g, const Col& dcol, Index first, Index las
   }
 }
 
+// With one input channel a window row is only KW values (3 or 5), too short to copy well, so
+// those layers use the transposed col: colt = col^T, (KH*KW*C) x (images*OH*OW), where the row of
+// kernel element (kh, kw, c) holds, for each output row, OW values read along one image row --
+// with stride 1 and C = 1 one contiguous run. The GEMMs take colt transposed (no copy).
+
+/// The output columns [begin, end) whose input column ow*stride + offset lies in [0, w).
+inline WindowRange inside_outputs(Index offset, Index stride, Index w, Index outputs) {
+  const Index begin = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  const Index end = w - offset <= 0 ? 0 : std::min(outputs, (w - 1 - offset) / stride + 1);
+  return {std::min(begin, end), end};
+}
+
+/// Whether conv2d keeps its col transposed (see above): window rows shorter than 16 values.
+inline bool transposed_col(const WindowGeometry& g) {
+  return g.kw * g.c < 16;
+}
+
+/// colt (KH*KW*C) x ((last - first)*OH*OW), the transpose of im2col()'s col.
+template <class Scalar, class Col>
+void im2col_transposed(const WindowGeometry& g, const Matrix<Scalar>& x, Index first, Index last, Col& colt) {
+  const Index c = g.c, step = g.stride * c;
+  for (Index kh = 0; kh < g.kh; ++kh)
+    for (Index kw = 0; kw < g.kw; ++kw) {
+      const WindowRange inside = inside_outputs(kw - g.pad, g.stride, g.w, g.ow);
+      for (Index ci = 0; ci < c; ++ci) {
+        Scalar* dst = colt.data() + ((kh * g.kw + kw) * c + ci) * colt.cols();
+        for (Index n = first; n < last; ++n)
+          for (Index oh = 0; oh < g.oh; ++oh, dst += g.ow) {
+            const Index ih = oh * g.stride - g.pad + kh;
+            if (ih < 0 || ih >= g.h) {
+              for (Index ow = 0; ow < g.ow; ++ow) dst[ow] = Scalar(0);
+              continue;
+            }
+            // Input column ow*stride + kw - pad of row ih, channel ci: x.data()[base + ow*step]
+            // (base may lie before the image: an offset, not a pointer).
+            const Scalar* src = x.data();
+            const Index base = n * x.cols() + (ih * g.w + kw - g.pad) * c + ci;
+            for (Index ow = 0; ow < inside.begin; ++ow) dst[ow] = Scalar(0);
+            if (step == 1)
+              for (Index ow = inside.begin; ow < inside.end; ++ow) dst[ow] = src[base + ow];
+            else
+              for (Index ow = inside.begin; ow < inside.end; ++ow) dst[ow] = src[base + ow * step];
+            for (Index ow = inside.end; ow < g.ow; ++ow) dst[ow] = Scalar(0);
+          }
+      }
+    }
+}
+
+/// dx += col2im(dcolt^T) for images [first, last), dcolt laid out as im2col_transposed()'s colt.
+template <class Scalar, class Col>
+void col2im_transposed_add(const WindowGeometry& g, const Col& dcolt, Index first, Index last, Matrix<Scalar>& dx) {
+  const Index c = g.c, step = g.stride * c;
+  for (Index kh = 0; kh < g.kh; ++kh)
+    for (Index kw = 0; kw < g.kw; ++kw) {
+      const WindowRange inside = inside_outputs(kw - g.pad, g.stride, g.w, g.ow);
+      for (Index ci = 0; ci < c; ++ci) {
+        const Scalar* src = dcolt.data() + ((kh * g.kw + kw) * c + ci) * dcolt.cols();
+        for (Index n = first; n < last; ++n)
+          for (Index oh = 0; oh < g.oh; ++oh, src += g.ow) {
+            const Index ih = oh * g.stride - g.pad + kh;
+            if (ih < 0 || ih >= g.h) continue;
+            Scalar* image = dx.data();
+            const Index base = n * dx.cols() + (ih * g.w + kw - g.pad) * c + ci;
+            for (Index ow = inside.begin; ow < inside.end; ++ow) image[base + ow * step] += src[ow];
+          }
+      }
+    }
+}
+
 /// Elements of im2col buffer one chunk of images may fill: im2col, its GEMM and (backward) col2im
 /// run one chunk at a time, so the col buffer is written, packed and read while it is in the core's
 /// cache instead of streaming through memory (at DeepConvNet's second layer the whole batch's col
@@ -87,6 +159,7 @@ constexpr Index conv_max_groups = 16;
 struct ConvChunks {
   Index images = 1, count = 0, groups = 0, rows = 0, depth = 0;  // rows, depth: one chunk's col
   int threads = 1;
+  bool transposed = false;  // the col kept as colt (transposed_col)
 
   explicit ConvChunks(const WindowGeometry& g)
       : images(std::clamp<Index>(conv_chunk_elements / std::max<Index>(g.oh * g.ow * g.kh * g.kw * g.c, 1), 1,
@@ -95,7 +168,8 @@ struct ConvChunks {
         groups(std::min(count, conv_max_groups)),
         rows(images * g.oh * g.ow),
         depth(g.kh * g.kw * g.c),
-        threads(row_threads(groups, rows * depth * (count / std::max<Index>(groups, 1)))) {}
+        threads(row_threads(groups, rows * depth * (count / std::max<Index>(groups, 1)))),
+        transposed(transposed_col(g)) {}
   /// Images [first(k), first(k + 1)) form chunk k.
   [[nodiscard]] Index first(Index chunk, Index n) const { return std::min(chunk * images, n); }
   /// Chunks [group_begin(j), group_begin(j + 1)) form group j.
@@ -124,11 +198,18 @@ void conv2d_forward(Graph<Scalar>& g, Node<Scalar>& n) {
   out.resize(geo.n * pixels, f);
   parallel_items(ch.count, ch.threads, [&](Index k, int t) {
     const Index first = ch.first(k, geo.n), last = ch.first(k + 1, geo.n), rows = (last - first) * pixels;
-    MutableMap<Scalar> c(col.data() + t * ch.rows * ch.depth, rows, ch.depth);
-    im2col(geo, x, first, last, c);
+    Scalar* buffer = col.data() + t * ch.rows * ch.depth;
     MutableMap<Scalar> y(out.data() + first * pixels * f, rows, f);
     y.rowwise() = b.row(0);
-    g.multiply(y, c, w, /*accumulate=*/true);
+    if (ch.transposed) {
+      MutableMap<Scalar> ct(buffer, ch.depth, rows);
+      im2col_transposed(geo, x, first, last, ct);
+      g.multiply(y, ct.transpose(), w, /*accumulate=*/true);
+    } else {
+      MutableMap<Scalar> c(buffer, rows, ch.depth);
+      im2col(geo, x, first, last, c);
+      g.multiply(y, c, w, /*accumulate=*/true);
+    }
   });
   out.resize(geo.n, pixels * f);
 }
@@ -157,7 +238,10 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   Matrix<Scalar>* dx = nullptr;
   if (need_x) {
     dcol.resize(ch.threads * ch.rows, ch.depth);
-    g.reserve_multiply(ch.rows, ch.depth, f, ch.threads);
+    if (ch.transposed)
+      g.reserve_multiply(ch.depth, ch.rows, f, ch.threads);
+    else
+      g.reserve_multiply(ch.rows, ch.depth, f, ch.threads);
     dx = &x.grad_mut();
   }
   // The network's input needs no gradient: no dcol GEMM, no col2im.
@@ -167,10 +251,17 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
       const Index first = ch.first(k, geo.n), last = ch.first(k + 1, geo.n), rows = (last - first) * pixels;
       const auto dy_chunk = dy.middleRows(first * pixels, rows);
       const bool assign = k == ch.group_begin(group);
-      if (need_w) {
-        MutableMap<Scalar> c(col.data() + t * ch.rows * ch.depth, rows, ch.depth);
-        im2col(geo, *x.value, first, last, c);  // again: cheaper than keeping the whole batch's
-        g.multiply(dw_group, c.transpose(), dy_chunk, /*accumulate=*/!assign);
+      if (need_w) {  // im2col again: cheaper than keeping the whole batch's
+        Scalar* buffer = col.data() + t * ch.rows * ch.depth;
+        if (ch.transposed) {
+          MutableMap<Scalar> ct(buffer, ch.depth, rows);
+          im2col_transposed(geo, *x.value, first, last, ct);
+          g.multiply(dw_group, ct, dy_chunk, /*accumulate=*/!assign);
+        } else {
+          MutableMap<Scalar> c(buffer, rows, ch.depth);
+          im2col(geo, *x.value, first, last, c);
+          g.multiply(dw_group, c.transpose(), dy_chunk, /*accumulate=*/!assign);
+        }
       }
       if (need_b) {
         if (assign)
@@ -179,9 +270,16 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
           db.row(group) += dy_chunk.colwise().sum();
       }
       if (need_x) {
-        MutableMap<Scalar> dc(dcol.data() + t * ch.rows * ch.depth, rows, ch.depth);
-        g.multiply(dc, dy_chunk, w.value->transpose());
-        col2im_add(geo, dc, first, last, *dx);
+        Scalar* buffer = dcol.data() + t * ch.rows * ch.depth;
+        if (ch.transposed) {
+          MutableMap<Scalar> dct(buffer, ch.depth, rows);
+          g.multiply(dct, *w.value, dy_chunk.transpose());
+          col2im_transposed_add(geo, dct, first, last, *dx);
+        } else {
+          MutableMap<Scalar> dc(buffer, rows, ch.depth);
+          g.multiply(dc, dy_chunk, w.value->transpose());
+          col2im_add(geo, dc, first, last, *dx);
+        }
       }
     }
   });
@@ -213,7 +311,8 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 ///
 /// Cost: one im2col copy and one GEMM forward; backward the im2col again, one GEMM for dW, one
 /// column sum for db, and (only when x needs a gradient, i.e. not for the network's input) one GEMM
-/// plus a col2im for dx. All of it runs one chunk of images at a time (about 256 KB of im2col
+/// plus a col2im for dx; layers with window rows under 16 values (one input channel) keep the col
+/// transposed, where it copies in long runs. All of it runs one chunk of images at a time (about 256 KB of im2col
 /// buffer each, so it stays in cache), the chunks spread over the threads; the weight and bias
 /// gradients are summed per fixed group of chunks, then over the groups in order, so the result
 /// is the same on any thread count. The buffers (one chunk per thread) live in the node: a
