@@ -47,6 +47,7 @@ std::map<std::string, std::string> run_metadata(const Config& c) {
                                          {"weight-decay", format_double(c.weight_decay)},
                                          {"optimizer", c.optimizer},
                                          {"lr", format_double(c.lr)},
+                                         {"lr-schedule", c.lr_schedule},
                                          {"batch", std::to_string(c.batch)},
                                          // micro-batches per step: one process's --accumulate K or
                                          // mpirun -np P (the same steps, so the same files)
@@ -54,6 +55,8 @@ std::map<std::string, std::string> run_metadata(const Config& c) {
                                          {"sampler", c.sampler},
                                          {"train-limit", c.train_limit > 0 ? std::to_string(c.train_limit) : "all"},
                                          {"seed", std::to_string(c.seed)}};
+  // cosine's curve spans all --epochs: a resumed run must aim at the same end
+  if (c.lr_schedule == "cosine") out["epochs"] = c.epochs >= 0 ? std::to_string(c.epochs) : "auto";
   if (c.model == "mlp") {  // the CNNs' layers are fixed
     std::string hidden;
     for (int h : c.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
@@ -71,12 +74,13 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
   // Files written before these flags existed were MLPs without them.
   const std::map<std::string, std::string> before_the_flag{
       {"batchnorm", "off"},  {"dropout", "0"},       {"dropout-scaling", "inverted"},
-      {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"}};
+      {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"},
+      {"lr-schedule", "constant"}};
   const bool same_model = recorded.at("model") == c.model;
   std::string differences;
   for (const std::string key :
        {"model", "hidden", "activation", "batchnorm", "dropout", "dropout-scaling", "weight-decay", "optimizer", "lr",
-        "batch", "accumulate", "sampler", "train-limit", "seed"}) {
+        "lr-schedule", "epochs", "batch", "accumulate", "sampler", "train-limit", "seed"}) {
     // The model's flags (dropout-scaling changes what evaluation computes); weight decay, like the
     // optimizer, shapes only the training.
     const bool model_key = key == "model" || key == "hidden" || key == "activation" || key == "batchnorm" ||
@@ -84,6 +88,7 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     if (!model_key && !training) continue;
     const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
     if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
+    if (key == "epochs" && c.lr_schedule != "cosine") continue;     // constant: any --epochs continues
     const bool has_dropout = c.model == "deep-cnn" || c.dropout > 0;
     if (key == "dropout-scaling" && (!same_model || !has_dropout)) continue;  // no Dropout: no difference
     auto it = recorded.find(key);

@@ -19,6 +19,7 @@ struct Config {
   int accumulate = 1;              // micro-batches per optimizer step, each of batch / accumulate rows
   std::string allreduce = "fast";  // under mpirun: fast (MPI_Allreduce) | deterministic (gather + rank-ordered sum)
   double lr = 0.1;
+  std::string lr_schedule = "constant";  // constant | cosine (from --lr to 0 over the run's --epochs)
   std::vector<int> hidden{50};
   std::string activation = "sigmoid";
   bool batchnorm = false;       // BatchNorm after each hidden Affine (and each convolution), before the activation

@@ -170,6 +170,10 @@ int main(int argc, char** argv) {
                         ->capture_default_str();
   auto* lr =
       app.add_option("--lr", c.lr, "learning rate (CNNs: 0.001)")->check(positive_number())->capture_default_str();
+  app.add_option("--lr-schedule", c.lr_schedule,
+                 "constant: --lr at every step (the book's); cosine: from --lr down to 0 over the run's --epochs")
+      ->check(CLI::IsMember({"constant", "cosine"}))
+      ->capture_default_str();
   auto* hidden = app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128 (mlp only)")
                      ->check(whole_number(1, INT_MAX, "a whole number >= 1 (each size)", ">= 1"))
                      ->capture_default_str();

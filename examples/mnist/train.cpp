@@ -13,6 +13,7 @@
 #include <keisan/io/checkpoint.hpp>
 #include <keisan/io/safetensors.hpp>
 #include <keisan/optim/accumulate.hpp>
+#include <keisan/optim/schedule.hpp>
 #ifdef KEISAN_MNIST_MPI
 #include <keisan/dist/allreduce.hpp>
 #include <keisan/dist/broadcast.hpp>
@@ -275,8 +276,9 @@ int run(const Config& c) {
   }
   char decay[64] = "";
   if (c.weight_decay > 0) std::snprintf(decay, sizeof decay, ", weight decay %g", c.weight_decay);
-  std::printf("model: %s, %s, %s lr %g%s, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
-              c.activation.c_str(), c.optimizer.c_str(), c.lr, decay, c.batch, c.sampler.c_str(),
+  std::printf("model: %s, %s, %s lr %g%s%s, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
+              c.activation.c_str(), c.optimizer.c_str(), c.lr,
+              c.lr_schedule == "cosine" ? " cosine to 0" : "", decay, c.batch, c.sampler.c_str(),
               static_cast<unsigned long long>(c.seed), keisan::num_threads());
   // Micro-batches per optimizer step: --accumulate K in one process, or one per process under
   // mpirun. Part k of every global batch is rows [k*B/parts, (k+1)*B/parts) (keisan::batch_part).
@@ -294,6 +296,12 @@ int run(const Config& c) {
   const int epochs = c.epochs >= 0
                          ? c.epochs
                          : static_cast<int>((10000 + sampler.batches_per_epoch() - 1) / sampler.batches_per_epoch());
+  // The rate of optimizer step t (0-based; opt->steps() is saved, so a resumed run continues the
+  // same curve). cosine anneals over the steps of all --epochs, which the checkpoint records.
+  const keisan::CosineLR cosine(c.lr, std::max<std::int64_t>(1, std::int64_t{epochs} * sampler.batches_per_epoch()));
+  const auto set_rate = [&] {
+    if (c.lr_schedule == "cosine") cosine.apply(*opt, opt->steps());
+  };
   std::int64_t total_steps = 0;
   if (!c.resume.empty()) {  // everything where the file left it: weights, optimizer, sampler, step
     check_recorded_flags(keisan::read_safetensors_info(c.resume).metadata, c, "--resume", c.resume, true);
@@ -369,6 +377,7 @@ int run(const Config& c) {
         auto logits = net(g.input(batch.x));
         auto loss = keisan::softmax_cross_entropy(logits, batch.labels);
         g.backward(loss);
+        set_rate();
         opt->step();
         ++total_steps;
         loss_sum += static_cast<double>(loss.value()(0, 0));
@@ -422,6 +431,7 @@ int run(const Config& c) {
           stop = extras[2] > 0;
         }
 #endif
+        set_rate();
         opt->step();
         ++total_steps;
         loss_sum += static_cast<double>(loss_part / divisor);

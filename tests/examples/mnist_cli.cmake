@@ -268,6 +268,7 @@ elseif(CASE STREQUAL "models")
                  --data ${DATA} --test-limit 10 --model deep-cnn --dropout-scaling inverted --epochs 0
                  --load ${WORK}/deep.safetensors)
   expect_failure("--dropout-scaling: half not in {inverted,at-eval}" --dropout-scaling half)
+  expect_failure("--lr-schedule: linear not in {constant,cosine}" --lr-schedule linear)
   # Flags that shape an MLP are refused with a CNN, naming the flag; bad values in words.
   expect_failure("--hidden: only for --model mlp \\(simple-cnn's layers are fixed\\)" --model simple-cnn --hidden 32)
   expect_failure("--activation: only for --model mlp \\(deep-cnn's layers are fixed\\)" --model deep-cnn --activation tanh)

@@ -36,6 +36,24 @@ cmp straight.safetensors c.safetensors || fail "resumed after Ctrl-C: not byte-i
 out=$(KEISAN_MNIST_SIGINT_AFTER_STEP=x "$mnist" "${flags[@]}" --epochs 1 2>&1) && fail "took a bad test hook"
 [[ $out == *"KEISAN_MNIST_SIGINT_AFTER_STEP: 'x' is not a step number (1 or more)"* ]] || fail "wrong message: $out"
 
+# --lr-schedule cosine: the rate of step t follows from the optimizer's saved step count, so a
+# run stopped by Ctrl-C in epoch 2 and resumed is byte-identical to one straight run; the curve spans
+# all --epochs, so resuming towards another end (or without the schedule) is refused by name.
+"$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --save cos.safetensors > cos.log
+grep -q "adam lr 0.002 cosine to 0," cos.log || fail "cosine: not in the model line: $(head -3 cos.log)"
+cmp -s straight.safetensors cos.safetensors && fail "cosine: the same weights as the constant rate"
+"$mnist" "${flags[@]}" --lr-schedule cosine --epochs 1 --save half_cos.safetensors > /dev/null
+out=$("$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --resume half_cos.safetensors 2>&1) &&
+  fail "resumed a 1-epoch cosine run towards 3 epochs"
+[[ $out == *"the file was written by a run with --epochs 1 (this run: 3); resume with the same flags"* ]] ||
+  fail "wrong message: $out"
+KEISAN_MNIST_SIGINT_AFTER_STEP=63 "$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 > cint.log 2>&1 || true
+grep -q "wrote interrupted.safetensors" cint.log || fail "cosine Ctrl-C: no checkpoint: $(cat cint.log)"
+"$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --resume interrupted.safetensors --save cres.safetensors > /dev/null
+cmp cos.safetensors cres.safetensors || fail "cosine: resumed after Ctrl-C in epoch 2, not byte-identical"
+out=$("$mnist" "${flags[@]}" --epochs 3 --resume interrupted.safetensors 2>&1) && fail "resumed cosine as constant"
+[[ $out == *"--lr-schedule cosine (this run: constant)"* ]] || fail "wrong message: $out"
+
 # The file remembers its flags: resuming or loading with others is refused, naming them.
 out=$("$mnist" "${flags[@]/adam/sgd}" --epochs 3 --resume a.safetensors 2>&1) && fail "resumed with another optimizer"
 [[ $out == *"--resume a.safetensors: the file was written by a run with --optimizer adam (this run: sgd); resume with the same flags"* ]] ||
