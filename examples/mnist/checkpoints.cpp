@@ -73,9 +73,8 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
   const auto mine = run_metadata(c);
   // Files written before these flags existed were MLPs without them.
   const std::map<std::string, std::string> before_the_flag{
-      {"batchnorm", "off"},  {"dropout", "0"},       {"dropout-scaling", "inverted"},
-      {"weight-decay", "0"}, {"train-limit", "all"}, {"accumulate", "1"},
-      {"lr-schedule", "constant"}};
+      {"batchnorm", "off"},   {"dropout", "0"},    {"dropout-scaling", "inverted"}, {"weight-decay", "0"},
+      {"train-limit", "all"}, {"accumulate", "1"}, {"lr-schedule", "constant"}};
   const bool same_model = recorded.at("model") == c.model;
   std::string differences;
   for (const std::string key :
@@ -88,7 +87,7 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     if (!model_key && !training) continue;
     const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
     if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
-    if (key == "epochs" && c.lr_schedule != "cosine") continue;     // constant: any --epochs continues
+    if (key == "epochs" && c.lr_schedule != "cosine") continue;   // constant: any --epochs continues
     const bool has_dropout = c.model == "deep-cnn" || c.dropout > 0;
     if (key == "dropout-scaling" && (!same_model || !has_dropout)) continue;  // no Dropout: no difference
     auto it = recorded.find(key);

@@ -277,9 +277,8 @@ int run(const Config& c) {
   char decay[64] = "";
   if (c.weight_decay > 0) std::snprintf(decay, sizeof decay, ", weight decay %g", c.weight_decay);
   std::printf("model: %s, %s, %s lr %g%s%s, batch %d, %s sampling, seed %llu, %d thread(s)\n", net.describe().c_str(),
-              c.activation.c_str(), c.optimizer.c_str(), c.lr,
-              c.lr_schedule == "cosine" ? " cosine to 0" : "", decay, c.batch, c.sampler.c_str(),
-              static_cast<unsigned long long>(c.seed), keisan::num_threads());
+              c.activation.c_str(), c.optimizer.c_str(), c.lr, c.lr_schedule == "cosine" ? " cosine to 0" : "", decay,
+              c.batch, c.sampler.c_str(), static_cast<unsigned long long>(c.seed), keisan::num_threads());
   // Micro-batches per optimizer step: --accumulate K in one process, or one per process under
   // mpirun. Part k of every global batch is rows [k*B/parts, (k+1)*B/parts) (keisan::batch_part).
   const int parts = c.processes > 1 ? c.processes : c.accumulate;
