@@ -170,10 +170,10 @@ int main(int argc, char** argv) {
                         ->capture_default_str();
   auto* lr =
       app.add_option("--lr", c.lr, "learning rate (CNNs: 0.001)")->check(positive_number())->capture_default_str();
-  app.add_option("--lr-schedule", c.lr_schedule,
-                 "constant: --lr at every step (the book's); cosine: from --lr down to 0 over the run's --epochs")
-      ->check(CLI::IsMember({"constant", "cosine"}))
-      ->capture_default_str();
+  auto* schedule = app.add_option("--lr-schedule", c.lr_schedule,
+                                  "constant: --lr at every step (the book's); cosine: from --lr down to 0 over the "
+                                  "run's --epochs; default constant, deep-cnn cosine")
+                       ->check(CLI::IsMember({"constant", "cosine"}));
   auto* hidden = app.add_option("--hidden", c.hidden, "hidden layer sizes, e.g. --hidden 256 128 (mlp only)")
                      ->check(whole_number(1, INT_MAX, "a whole number >= 1 (each size)", ">= 1"))
                      ->capture_default_str();
@@ -294,6 +294,9 @@ int main(int argc, char** argv) {
     if (epochs->count() == 0) c.epochs = 20;
   }
   if (scaling->count() == 0) c.dropout_scaling = c.model == "deep-cnn" ? "at-eval" : "inverted";
+  // deep-cnn's last epochs swing by +-0.2 points at a constant rate (0.9906-0.9931 after 20): annealed
+  // to 0 they settle (0.9953 from epoch 16 on, seed 42). --lr-schedule constant is the book's.
+  if (schedule->count() == 0 && c.model == "deep-cnn") c.lr_schedule = "cosine";
   c.command.assign(argv, argv + argc);
   int rc = 1;
   try {
