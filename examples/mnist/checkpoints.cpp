@@ -71,7 +71,8 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
                           const std::string& path, bool training) {
   if (recorded.count("model") == 0) return;  // not written by this example: shapes decide
   const auto mine = run_metadata(c);
-  // Files written before these flags existed were MLPs without them.
+  // Files written before these flags existed were MLPs without them (and any model trained at a
+  // constant rate: a deep-cnn file from before --lr-schedule resumes with --lr-schedule constant).
   const std::map<std::string, std::string> before_the_flag{
       {"batchnorm", "off"},   {"dropout", "0"},    {"dropout-scaling", "inverted"}, {"weight-decay", "0"},
       {"train-limit", "all"}, {"accumulate", "1"}, {"lr-schedule", "constant"}};
@@ -87,7 +88,10 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
     if (!model_key && !training) continue;
     const bool mlp_only = key == "hidden" || key == "activation" || key == "dropout";
     if (mlp_only && (!same_model || c.model != "mlp")) continue;  // another model: "--model" says it
-    if (key == "epochs" && c.lr_schedule != "cosine") continue;   // constant: any --epochs continues
+    // cosine's curve ends at --epochs: compared when both runs anneal (else --lr-schedule says it)
+    if (key == "epochs" &&
+        (c.lr_schedule != "cosine" || recorded.count("lr-schedule") == 0 || recorded.at("lr-schedule") != "cosine"))
+      continue;
     const bool has_dropout = c.model == "deep-cnn" || c.dropout > 0;
     if (key == "dropout-scaling" && (!same_model || !has_dropout)) continue;  // no Dropout: no difference
     auto it = recorded.find(key);
