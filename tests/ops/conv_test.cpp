@@ -100,15 +100,17 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
     Window2D window;
   };
   const Case cases[] = {
-      {2, 5, 5, 2, 3, {3, 3, 1, 0}},  // valid
-      {2, 5, 4, 2, 2, {3, 2, 2, 1}},  // stride 2, padding 1, a rectangular kernel
-      {1, 4, 4, 1, 2, {2, 2, 2, 0}},  // non-overlapping windows
-      {2, 3, 3, 3, 2, {1, 1, 1, 0}},  // a 1x1 kernel
-      {1, 6, 5, 2, 2, {3, 3, 2, 1}},  // stride 2 over an odd width
-      {2, 2, 2, 1, 2, {3, 3, 1, 1}},  // a kernel larger than the image
-      {1, 3, 3, 2, 2, {1, 1, 1, 2}},  // padding wider than the kernel: border windows all padding
-      {1, 3, 4, 1, 2, {2, 2, 3, 2}},  // stride 3 over padding 2
-      // Window rows of 16 values or more: the col kept as rows (the cases above keep it transposed)
+      {2, 5, 5, 2, 3, {3, 3, 1, 0}},   // valid
+      {2, 5, 4, 2, 2, {3, 2, 2, 1}},   // stride 2, padding 1, a rectangular kernel
+      {1, 4, 4, 1, 2, {2, 2, 2, 0}},   // non-overlapping windows
+      {2, 3, 3, 3, 2, {1, 1, 1, 0}},   // a 1x1 kernel
+      {1, 6, 5, 2, 2, {3, 3, 2, 1}},   // stride 2 over an odd width
+      {2, 2, 2, 1, 2, {3, 3, 1, 1}},   // a kernel larger than the image
+      {1, 3, 3, 2, 2, {1, 1, 1, 2}},   // padding wider than the kernel: border windows all padding
+      {1, 3, 4, 1, 2, {2, 2, 3, 2}},   // stride 3 over padding 2
+      {2, 4, 5, 1, 21, {3, 3, 1, 1}},  // more filters than one block of the direct kernels
+      {1, 5, 5, 1, 16, {5, 5, 1, 2}},  // one whole block, a 5x5 kernel
+      // Window rows of 16 values or more: im2col + GEMM (the cases above run the direct kernels)
       {2, 4, 4, 6, 2, {3, 3, 1, 1}},   // padding 1
       {1, 5, 4, 8, 3, {2, 2, 2, 1}},   // stride 2, padding 1
       {1, 3, 3, 16, 2, {1, 1, 1, 0}},  // a 1x1 kernel over 16 channels
@@ -159,14 +161,14 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
         },
         ParameterList<double>{{"W", &w}, {"b", &b}});
   }
-  REQUIRE(layouts[0] == 3);  // both of conv2d's col layouts checked
-  REQUIRE(layouts[1] == 8);
+  REQUIRE(layouts[0] == 3);  // both of conv2d's paths checked
+  REQUIRE(layouts[1] == 10);
 }
 
 TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values and gradients", "[ops]") {
   // 37 images of 28x26xC under a 3x3 kernel, in 16 groups whose weight and bias gradients are
   // summed separately. C = 4: 26,208 im2col elements an image, two images a chunk, 19 chunks, the
-  // col transposed (window rows of 12 values); C = 6: 39,312, one image a chunk, rows of 18.
+  // direct kernels (window rows of 12 values); C = 6: 39,312, one image a chunk, rows of 18.
   const Index n = 37, h = 28, w = 26, f = 5, k = 3;
   const Index c = GENERATE(4, 6);
   INFO("C = " << c);
@@ -180,7 +182,7 @@ TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values
   REQUIRE(chunks.images == (c == 4 ? 2 : 1));
   REQUIRE(chunks.count == (c == 4 ? 19 : 37));
   REQUIRE(chunks.groups == 16);
-  REQUIRE(chunks.transposed == (c == 4));
+  REQUIRE(chunks.direct == (c == 4));
   const Matrix<double> seed = random_matrix(n, h * w * f, 33);
   g.backward(y, seed);
   Matrix<double> out = Matrix<double>::Zero(n, h * w * f), dx = Matrix<double>::Zero(n, h * w * c),
