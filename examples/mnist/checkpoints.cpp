@@ -55,7 +55,8 @@ std::map<std::string, std::string> run_metadata(const Config& c) {
                                          {"sampler", c.sampler},
                                          {"train-limit", c.train_limit > 0 ? std::to_string(c.train_limit) : "all"},
                                          {"seed", std::to_string(c.seed)}};
-  // cosine's curve spans all --epochs: a resumed run must aim at the same end
+  // cosine's curve spans all --epochs: a resumed run must aim at the same end (a training run
+  // passes its resolved count; "auto" only where none was resolved, which nothing compares)
   if (c.lr_schedule == "cosine") out["epochs"] = c.epochs >= 0 ? std::to_string(c.epochs) : "auto";
   if (c.model == "mlp") {  // the CNNs' layers are fixed
     std::string hidden;

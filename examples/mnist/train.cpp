@@ -298,12 +298,16 @@ int run(const Config& c) {
   // The rate of optimizer step t (0-based; opt->steps() is saved, so a resumed run continues the
   // same curve). cosine anneals over the steps of all --epochs, which the checkpoint records.
   const keisan::CosineLR cosine(c.lr, std::max<std::int64_t>(1, std::int64_t{epochs} * sampler.batches_per_epoch()));
+  // What checkpoints record and a resume is checked against: the epoch count resolved, so a run
+  // with the automatic count and one that names the same number aim cosine at the same end.
+  Config recorded = c;
+  recorded.epochs = epochs;
   const auto set_rate = [&] {
     if (c.lr_schedule == "cosine") cosine.apply(*opt, opt->steps());
   };
   std::int64_t total_steps = 0;
   if (!c.resume.empty()) {  // everything where the file left it: weights, optimizer, sampler, step
-    check_recorded_flags(keisan::read_safetensors_info(c.resume).metadata, c, "--resume", c.resume, true);
+    check_recorded_flags(keisan::read_safetensors_info(c.resume).metadata, recorded, "--resume", c.resume, true);
     const keisan::CheckpointInfo info = keisan::load_checkpoint(c.resume, net.state(), opt->state());
     require_finite(net.state(), "--resume", c.resume);
     if (!info.sampler)
@@ -336,7 +340,7 @@ int run(const Config& c) {
     info.step = total_steps;
     info.seed = c.seed;
     info.sampler = sampler.state();
-    info.extra = run_metadata(c);
+    info.extra = run_metadata(recorded);
     info.extra.erase("seed");  // the checkpoint's own "seed" says it
     save_dropout_engines(net, info.extra);
     keisan::save_checkpoint(path, net.state(), opt->state(), info);

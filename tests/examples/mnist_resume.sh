@@ -47,6 +47,20 @@ out=$("$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --resume half_cos.s
   fail "resumed a 1-epoch cosine run towards 3 epochs"
 [[ $out == *"the file was written by a run with --epochs 1 (this run: 3); resume with the same flags"* ]] ||
   fail "wrong message: $out"
+# The automatic epoch count (the book's 10,000 steps: 200 epochs of the subset) is recorded
+# resolved: naming the same count resumes (stopped again by the hook after step 70), another is
+# refused by number.
+rc=0
+KEISAN_MNIST_SIGINT_AFTER_STEP=63 "$mnist" "${flags[@]}" --lr-schedule cosine > auto.log 2>&1 || rc=$?
+[ "$rc" -eq 130 ] || fail "cosine, auto epochs: exit $rc, expected 130: $(cat auto.log)"
+rc=0
+KEISAN_MNIST_SIGINT_AFTER_STEP=70 "$mnist" "${flags[@]}" --lr-schedule cosine --epochs 200 \
+  --resume interrupted.safetensors > auto2.log 2>&1 || rc=$?
+[ "$rc" -eq 130 ] && grep -q "interrupted in epoch 2 after step 70" auto2.log ||
+  fail "cosine: an auto-epochs file not resumed with the same count named: exit $rc: $(cat auto2.log)"
+out=$("$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --resume interrupted.safetensors 2>&1) &&
+  fail "resumed a 200-epoch cosine run towards 3 epochs"
+[[ $out == *"the file was written by a run with --epochs 200 (this run: 3)"* ]] || fail "wrong message: $out"
 rc=0
 KEISAN_MNIST_SIGINT_AFTER_STEP=63 "$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --save cint.safetensors \
   > cint.log 2>&1 || rc=$?

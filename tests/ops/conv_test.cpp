@@ -100,16 +100,19 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
     Window2D window;
   };
   const Case cases[] = {
-      {2, 5, 5, 2, 3, {3, 3, 1, 0}},   // valid
-      {2, 5, 4, 2, 2, {3, 2, 2, 1}},   // stride 2, padding 1, a rectangular kernel
-      {1, 4, 4, 1, 2, {2, 2, 2, 0}},   // non-overlapping windows
-      {2, 3, 3, 3, 2, {1, 1, 1, 0}},   // a 1x1 kernel
-      {1, 6, 5, 2, 2, {3, 3, 2, 1}},   // stride 2 over an odd width
-      {2, 2, 2, 1, 2, {3, 3, 1, 1}},   // a kernel larger than the image
-      {1, 3, 3, 2, 2, {1, 1, 1, 2}},   // padding wider than the kernel: border windows all padding
-      {1, 3, 4, 1, 2, {2, 2, 3, 2}},   // stride 3 over padding 2
-      {2, 4, 5, 1, 21, {3, 3, 1, 1}},  // more filters than one block of the direct kernels
-      {1, 5, 5, 1, 16, {5, 5, 1, 2}},  // one whole block, a 5x5 kernel
+      {2, 5, 5, 2, 3, {3, 3, 1, 0}},    // valid
+      {2, 5, 4, 2, 2, {3, 2, 2, 1}},    // stride 2, padding 1, a rectangular kernel
+      {1, 4, 4, 1, 2, {2, 2, 2, 0}},    // non-overlapping windows
+      {2, 3, 3, 3, 2, {1, 1, 1, 0}},    // a 1x1 kernel
+      {1, 6, 5, 2, 2, {3, 3, 2, 1}},    // stride 2 over an odd width
+      {2, 2, 2, 1, 2, {3, 3, 1, 1}},    // a kernel larger than the image
+      {1, 3, 3, 2, 2, {1, 1, 1, 2}},    // padding wider than the kernel: border windows all padding
+      {1, 3, 4, 1, 2, {2, 2, 3, 2}},    // stride 3 over padding 2
+      {2, 4, 5, 1, 21, {3, 3, 1, 1}},   // more filters than one block of the direct kernels
+      {1, 5, 5, 1, 16, {5, 5, 1, 2}},   // one whole block, a 5x5 kernel
+      {1, 9, 11, 1, 18, {3, 3, 2, 1}},  // stride 2 through the 4-pixel kernel (OW = 6), F > 16
+      {1, 7, 14, 2, 3, {2, 2, 3, 2}},   // stride 3, padding 2, two channels, OW = 6
+      {2, 4, 9, 1, 32, {3, 3, 1, 1}},   // two whole blocks of filters
       // Window rows of 16 values or more: im2col + GEMM (the cases above run the direct kernels)
       {2, 4, 4, 6, 2, {3, 3, 1, 1}},   // padding 1
       {1, 5, 4, 8, 3, {2, 2, 2, 1}},   // stride 2, padding 1
@@ -160,9 +163,16 @@ TEST_CASE("conv2d: gradients match gradcheck over strides, paddings and sizes", 
           return keisan::sum(keisan::tanh(keisan::conv2d(g.input(data, shape), w, b, k.window)));
         },
         ParameterList<double>{{"W", &w}, {"b", &b}});
+    // Frozen weights: dx and db alone.
+    REQUIRE_GRADCHECK(
+        [&](Graph<double>& g) {
+          return keisan::sum(keisan::tanh(
+              keisan::conv2d(keisan::as_image(g.param(x), shape), g.constant(w.value()), g.param(b), k.window)));
+        },
+        ParameterList<double>{{"x", &x}, {"b", &b}});
   }
   REQUIRE(layouts[0] == 3);  // both of conv2d's paths checked
-  REQUIRE(layouts[1] == 10);
+  REQUIRE(layouts[1] == 13);
 }
 
 TEST_CASE("conv2d: a batch run in chunks and groups gives a direct loop's values and gradients", "[ops]") {

@@ -96,7 +96,7 @@ inline bool direct_conv(const WindowGeometry& g) {
 
 /// Filters per block of the direct kernels: one block of accumulators is a fixed-size Eigen array
 /// held in vector registers (one AVX-512 or two AVX2 registers of floats).
-constexpr Index direct_lanes = 16;
+inline constexpr Index direct_lanes = 16;
 template <class Scalar>
 using DirectBlock = Eigen::Array<Scalar, direct_lanes, 1>;
 
@@ -108,7 +108,7 @@ inline Index direct_width(Index filters) {
 /// Output pixels the direct kernels take together: one weight (or output-gradient) load serves
 /// them all, and their accumulators are independent, so the multiply-adds overlap instead of
 /// waiting on each other.
-constexpr int direct_pixels = 4;
+inline constexpr int direct_pixels = 4;
 
 /// Elements of one image with its zero padding, (H + 2 pad) x (W + 2 pad) x C: the direct kernels
 /// read each image from such a copy, so every window is whole and no loop tests the border.
@@ -260,11 +260,11 @@ void col2im_transposed_add(const WindowGeometry& g, const Col& dcolt, Index firs
 /// run one chunk at a time, so the col buffer is written, packed and read while it is in the core's
 /// cache instead of streaming through memory (at DeepConvNet's second layer the whole batch's col
 /// is 78,400 x 144 floats, 45 MB, written once and read three times per step).
-constexpr Index conv_chunk_elements = Index(64) * 1024;
+inline constexpr Index conv_chunk_elements = Index(64) * 1024;
 
 /// Most partial sums the weight and bias gradients are split into (the chunks' contributions are
 /// summed per group, then the groups in order): up to this many threads share the backward pass.
-constexpr Index conv_max_groups = 16;
+inline constexpr Index conv_max_groups = 16;
 
 /// How conv2d walks its batch: `images` images per chunk, `count` chunks, `groups` contiguous
 /// ranges of chunks whose weight/bias gradients are summed separately, then in group order. All of
@@ -377,7 +377,8 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
   }
   // The network's input needs no gradient: no dcol GEMM, no col2im.
   parallel_items(ch.groups, ch.threads, [&](Index group, int t) {
-    MutableMap<Scalar> dw_group(dw.data() + group * ch.depth * f, ch.depth, f);
+    // (no pointer arithmetic on an empty buffer: dw is only sized when W needs a gradient)
+    MutableMap<Scalar> dw_group(need_w ? dw.data() + group * ch.depth * f : nullptr, ch.depth, f);
     // direct: the group's dW and db accumulate in this thread's (K + 1) x width buffer
     Scalar* dwb = direct_grads ? col.data() + t * (ch.depth + 1) * width : nullptr;
     if (direct_grads) MutableMap<Scalar>(dwb, ch.depth + 1, width).setZero();
