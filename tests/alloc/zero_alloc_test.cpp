@@ -204,7 +204,8 @@ keisan::Sequential<float> wide_cnn() {
       .add(keisan::ReLU<float>())
       .add(keisan::MaxPool2D<float>(2, 2))  // -> 8x8x8
       .add(keisan::Dropout<float>(0.25, 42))
-      .add(keisan::Conv2D<float>(8, 8, 3, 3, 1, 1, keisan::Init::he, rng))
+      .add(keisan::Conv2D<float>(8, 8, 1, 1, 1, 0, keisan::Init::he, rng))  // direct kernels, with dx
+      .add(keisan::Conv2D<float>(8, 8, 3, 3, 1, 1, keisan::Init::he, rng))  // im2col + GEMM
       .add(keisan::Sigmoid<float>())
       .add(keisan::AvgPool2D<float>(2, 2))  // -> 4x4x8
       .add(keisan::Flatten<float>())
