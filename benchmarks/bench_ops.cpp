@@ -1,5 +1,7 @@
 // keisan benchmarks: forward and backward of single ops at the W1/W2 layer shapes:
-// affine (GEMM FLOP/s), sigmoid, relu and softmax_cross_entropy (bytes/s of the values).
+// affine (GEMM FLOP/s), sigmoid, relu and softmax_cross_entropy (bytes/s of the values); and the
+// batch gather of a training step (W1's 100 and W2's 128 random rows of 784 out of the benchmark
+// set bench_train draws from) beside one contiguous copy of the same bytes.
 // SPDX-License-Identifier: MIT
 #include "workloads.hpp"
 
@@ -59,6 +61,41 @@ void BM_Op(benchmark::State& state) {
   }
 }
 
+/// Dataset::gather of one batch of shuffled rows (Arg 0: W1's 100; Arg 1: W2's 128), as in
+/// bench_train's step, from the same 10-batch set.
+void BM_Gather(benchmark::State& state) {
+  const keisan::Index batch = state.range(0) == 0 ? 100 : 128;
+  const auto data = bench::make_data(784, batch, 7);
+  keisan::MinibatchSampler sampler(data.size(), batch, {keisan::Sampling::shuffle, true, 3});
+  keisan::Batch<float> out;
+  std::vector<keisan::Index> idx;
+  for (auto _ : state) {
+    if (!sampler.next(idx)) {
+      sampler.begin_epoch();
+      sampler.next(idx);
+    }
+    data.gather(idx, out);
+    benchmark::DoNotOptimize(out.x.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * batch * 784 * static_cast<int64_t>(sizeof(float)));
+}
+
+/// The baseline: the same bytes as one contiguous copy (Eigen's assignment), no index.
+void BM_GatherContiguous(benchmark::State& state) {
+  const keisan::Index batch = state.range(0) == 0 ? 100 : 128;
+  const keisan::Matrix<float> from = keisan::Matrix<float>::Random(10 * batch, 784);
+  keisan::Matrix<float> to(batch, 784);
+  keisan::Index at = 0;
+  for (auto _ : state) {
+    to = from.middleRows(at, batch);
+    at = (at + batch) % (9 * batch);
+    benchmark::DoNotOptimize(to.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * batch * 784 * static_cast<int64_t>(sizeof(float)));
+}
+
 }  // namespace
 
 BENCHMARK_TEMPLATE(BM_Op, Op::affine, false)->Name("BM_AffineForward")->Arg(0)->Arg(1);
@@ -69,4 +106,6 @@ BENCHMARK_TEMPLATE(BM_Op, Op::relu, false)->Name("BM_ReluForward")->Arg(0)->Arg(
 BENCHMARK_TEMPLATE(BM_Op, Op::relu, true)->Name("BM_ReluBackward")->Arg(0)->Arg(1);
 BENCHMARK_TEMPLATE(BM_Op, Op::softmax_ce, false)->Name("BM_SoftmaxCrossEntropyForward")->Arg(0)->Arg(1);
 BENCHMARK_TEMPLATE(BM_Op, Op::softmax_ce, true)->Name("BM_SoftmaxCrossEntropyBackward")->Arg(0)->Arg(1);
+BENCHMARK(BM_Gather)->Arg(0)->Arg(1);
+BENCHMARK(BM_GatherContiguous)->Arg(0)->Arg(1);
 BENCHMARK_MAIN();
