@@ -7,8 +7,9 @@ set -euo pipefail
 if [ $# -ne 2 ]; then echo "usage: $0 FILE.csv OUT.png" >&2; exit 2; fi
 csv=$1 out=$2
 [ -f "$csv" ] || { echo "error: $csv: no such file" >&2; exit 1; }
-head -1 "$csv" | grep -q '^epoch,train_loss,train_acc,test_acc,seconds$' ||
-  { echo "error: $csv: not a metrics file (header must be epoch,train_loss,train_acc,test_acc,seconds)" >&2; exit 1; }
+# (files written before the lr column existed end at seconds)
+head -1 "$csv" | grep -q -E '^epoch,train_loss,train_acc,test_acc,seconds(,lr)?$' ||
+  { echo "error: $csv: not a metrics file (header must be epoch,train_loss,train_acc,test_acc,seconds[,lr])" >&2; exit 1; }
 [ -d "$(dirname -- "$out")" ] || { echo "error: $out: no such directory $(dirname -- "$out")" >&2; exit 1; }
 # No cd: FILE.csv and OUT.png are relative to the caller's folder, as for any command.
 command -v gnuplot >/dev/null 2>&1 || {

@@ -349,7 +349,7 @@ int run(const Config& c) {
   if (writer && !c.metrics.empty()) {
     metrics.open(c.metrics);
     if (!metrics) throw keisan::FormatError("keisan: " + c.metrics + ": cannot open for writing");
-    metrics << "epoch,train_loss,train_acc,test_acc,seconds\n";
+    metrics << "epoch,train_loss,train_acc,test_acc,seconds,lr\n";
     if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
   }
 
@@ -465,7 +465,9 @@ int run(const Config& c) {
                 train_loss, train_acc, test_acc, seconds);
     std::fflush(stdout);
     if (metrics.is_open()) {  // flushed each epoch: a run cut short keeps the epochs it finished
-      metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << '\n';
+      // lr: the rate of the epoch's last step (with --lr-schedule cosine, lr_at(steps so far - 1))
+      metrics << epoch << ',' << train_loss << ',' << train_acc << ',' << test_acc << ',' << seconds << ','
+              << opt->learning_rate() << '\n';
       if (!metrics.flush()) throw keisan::FormatError("keisan: " + c.metrics + ": write failed");
     }
     if (writer && c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < epochs) {

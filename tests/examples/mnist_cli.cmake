@@ -48,7 +48,7 @@ if(CASE STREQUAL "train")
   file(STRINGS ${WORK}/m.csv csv)
   list(GET csv 0 header)
   list(LENGTH csv lines)
-  if(NOT header STREQUAL "epoch,train_loss,train_acc,test_acc,seconds" OR NOT lines EQUAL 3)
+  if(NOT header STREQUAL "epoch,train_loss,train_acc,test_acc,seconds,lr" OR NOT lines EQUAL 3)
     message(FATAL_ERROR "bad metrics CSV: ${csv}")
   endif()
   # --load then evaluate only: the same accuracy.

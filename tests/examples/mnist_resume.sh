@@ -39,7 +39,13 @@ out=$(KEISAN_MNIST_SIGINT_AFTER_STEP=x "$mnist" "${flags[@]}" --epochs 1 2>&1) &
 # --lr-schedule cosine: the rate of step t follows from the optimizer's saved step count, so a
 # run stopped by Ctrl-C in epoch 2 and resumed is byte-identical to one straight run; the curve spans
 # all --epochs, so resuming towards another end (or without the schedule) is refused by name.
-"$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --save cos.safetensors > cos.log
+"$mnist" "${flags[@]}" --lr-schedule cosine --epochs 3 --save cos.safetensors --metrics cos.csv > cos.log
+# The metrics' lr column: the rate of each epoch's last step, t = 50 e - 1 of T = 150 (the subset's
+# 50 steps an epoch), 0.002 (1 + cos(pi t / T)) / 2.
+awk -F, 'NR > 1 { t = 50 * $1 - 1; want = 0.002 * (1 + cos(3.141592653589793 * t / 150)) / 2
+                  if ($6 < want * (1 - 1e-5) || $6 > want * (1 + 1e-5)) { print "epoch " $1 ": lr " $6 ", want " want; bad = 1 }
+                  rows++ }
+     END { exit bad || rows != 3 }' cos.csv || fail "cosine: the metrics' lr column: $(cat cos.csv)"
 grep -q "adam lr 0.002 cosine to 0," cos.log || fail "cosine: not in the model line: $(head -3 cos.log)"
 cmp -s straight.safetensors cos.safetensors && fail "cosine: the same weights as the constant rate"
 "$mnist" "${flags[@]}" --lr-schedule cosine --epochs 1 --save half_cos.safetensors > /dev/null

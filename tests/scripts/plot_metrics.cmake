@@ -16,6 +16,12 @@ execute_process(COMMAND ${SCRIPT} m.csv relative.png WORKING_DIRECTORY ${WORK}
 if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/relative.png)
   message(FATAL_ERROR "plot-metrics.sh m.csv relative.png, run in ${WORK}, failed (${rc}):\n${out}${err}")
 endif()
+# The example's files since the lr column (older ones, as above, end at seconds).
+file(WRITE ${WORK}/m_lr.csv "epoch,train_loss,train_acc,test_acc,seconds,lr\n1,1.7,0.45,0.79,0.3,0.001\n2,0.62,0.84,0.88,0.3,0.0005\n")
+execute_process(COMMAND ${SCRIPT} ${WORK}/m_lr.csv ${WORK}/curve_lr.png RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/curve_lr.png)
+  message(FATAL_ERROR "plot-metrics.sh on a file with the lr column failed (${rc}):\n${out}${err}")
+endif()
 file(WRITE ${WORK}/bad.csv "a,b\n1,2\n")
 function(expect_refusal pattern)
   execute_process(COMMAND ${SCRIPT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -24,7 +30,7 @@ function(expect_refusal pattern)
   endif()
   message(STATUS "ok: plot-metrics.sh ${ARGN} -> ${err}")
 endfunction()
-expect_refusal("error: ${WORK}/bad.csv: not a metrics file \\(header must be epoch,train_loss,train_acc,test_acc,seconds\\)"
+expect_refusal("error: ${WORK}/bad.csv: not a metrics file \\(header must be epoch,train_loss,train_acc,test_acc,seconds\\[,lr\\]\\)"
                ${WORK}/bad.csv ${WORK}/x.png)
 expect_refusal("error: ${WORK}/none.csv: no such file" ${WORK}/none.csv ${WORK}/x.png)
 expect_refusal("usage: .*plot-metrics.sh FILE.csv OUT.png" ${WORK}/m.csv)
