@@ -73,7 +73,7 @@ void check_recorded_flags(const std::map<std::string, std::string>& recorded, co
   if (recorded.count("model") == 0) return;  // not written by this example: shapes decide
   const auto mine = run_metadata(c);
   // Files written before these flags existed were MLPs without them (and any model trained at a
-  // constant rate: a deep-cnn file from before --lr-schedule resumes with --lr-schedule constant).
+  // constant rate: a CNN file from before its cosine default resumes with --lr-schedule constant).
   const std::map<std::string, std::string> before_the_flag{
       {"batchnorm", "off"},   {"dropout", "0"},    {"dropout-scaling", "inverted"}, {"weight-decay", "0"},
       {"train-limit", "all"}, {"accumulate", "1"}, {"lr-schedule", "constant"}};

@@ -51,6 +51,12 @@ if(CASE STREQUAL "train")
   if(NOT header STREQUAL "epoch,train_loss,train_acc,test_acc,seconds,lr" OR NOT lines EQUAL 3)
     message(FATAL_ERROR "bad metrics CSV: ${csv}")
   endif()
+  foreach(i 1 2)  # a constant rate: --lr in every row
+    list(GET csv ${i} row)
+    if(NOT row MATCHES "^${i},[^,]+,[^,]+,[^,]+,[^,]+,0\\.05$")
+      message(FATAL_ERROR "metrics row ${i}: the lr column is not 0.05: ${row}")
+    endif()
+  endforeach()
   # --load then evaluate only: the same accuracy.
   run_mnist(out rc --data ${DATA} --epochs 0 --activation relu --load ${WORK}/a.safetensors --detect-anomaly
             --dot ${WORK}/step.dot)
@@ -229,6 +235,15 @@ elseif(CASE STREQUAL "models")
     message(FATAL_ERROR "simple-cnn, one epoch:\n${out}")
   endif()
   test_accuracy("${out}" trained)
+  # A simple-cnn file trained at the book's constant rate (the default before cosine) resumes only
+  # with --lr-schedule constant, and the refusal says so.
+  run_mnist(out rc ${small} --model simple-cnn --lr-schedule constant --epochs 1 --train-limit 100 --batch 50
+            --save ${WORK}/sc.safetensors)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "simple-cnn --lr-schedule constant, one epoch:\n${out}")
+  endif()
+  expect_failure("the file was written by a run with --lr-schedule constant \\(this run: cosine\\)"
+                 ${small} --model simple-cnn --epochs 2 --train-limit 100 --batch 50 --resume ${WORK}/sc.safetensors)
   run_mnist(out rc ${small} --model simple-cnn --epochs 0 --load ${WORK}/s.safetensors)
   test_accuracy("${out}" reloaded)
   if(NOT rc EQUAL 0 OR NOT reloaded STREQUAL trained)

@@ -75,7 +75,8 @@ void col2im_add(const WindowGeometry& g, const Col& dcol, Index first, Index las
   }
 }
 
-// With one input channel a window row is only KW values (3 or 5): too short to copy well, and
+// With one input channel a window row is only KW values (3 or 5; any KW*C under 16 is treated
+// alike): too short to copy well, and
 // the GEMM over such a col (K = 9 or 25) is bound by memory, not arithmetic. Those layers skip the
 // col for the forward pass and the weight gradient, computing both straight from the image (the
 // direct kernels below), and keep a transposed col only for dx: dcolt = W dY^T, (KH*KW*C) x
@@ -447,8 +448,8 @@ void conv2d_backward(Graph<Scalar>& g, Node<Scalar>& n) {
 ///
 /// Cost: one im2col copy and one GEMM forward; backward the im2col again, one GEMM for dW, one
 /// column sum for db, and (only when x needs a gradient, i.e. not for the network's input) one GEMM
-/// plus a col2im for dx. Layers with window rows under 16 values (one input channel: a network's
-/// first layer) compute the output and dW straight from the image instead, with no col, where the
+/// plus a col2im for dx. Layers with window rows under 16 values (KW*C < 16, e.g. a network's
+/// first layer over one channel) compute the output and dW straight from the image instead, with no col, where the
 /// GEMM over a 9- or 25-column col would be bound by memory; their dx goes through a transposed
 /// dcol. All of it runs one chunk of images at a time (about 256 KB of im2col buffer each, so it
 /// stays in cache), the chunks spread over the threads; the weight and bias
