@@ -3,25 +3,25 @@
 cmake_minimum_required(VERSION 3.21)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
+# plot-metrics.sh CSV PNG must succeed and write a PNG (its magic bytes).
+function(expect_plot csv png)
+  execute_process(COMMAND ${SCRIPT} ${csv} ${png} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(READ ${png} magic LIMIT 4 HEX)
+  if(NOT rc EQUAL 0 OR NOT magic STREQUAL "89504e47")
+    message(FATAL_ERROR "plot-metrics.sh ${csv} failed (${rc}) or wrote no PNG (${magic}):\n${out}${err}")
+  endif()
+endfunction()
+# The example's files before the lr column, and since.
 file(WRITE ${WORK}/m.csv "epoch,train_loss,train_acc,test_acc,seconds\n1,1.7,0.45,0.79,0.3\n2,0.62,0.84,0.88,0.3\n")
-execute_process(COMMAND ${SCRIPT} ${WORK}/m.csv ${WORK}/curve.png RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-file(READ ${WORK}/curve.png magic LIMIT 4 HEX)
-if(NOT rc EQUAL 0 OR NOT magic STREQUAL "89504e47")
-  message(FATAL_ERROR "plot-metrics.sh failed (${rc}) or wrote no PNG (${magic}):\n${out}${err}")
-endif()
+expect_plot(${WORK}/m.csv ${WORK}/curve.png)
+file(WRITE ${WORK}/m_lr.csv "epoch,train_loss,train_acc,test_acc,seconds,lr\n1,1.7,0.45,0.79,0.3,0.001\n2,0.62,0.84,0.88,0.3,0.0005\n")
+expect_plot(${WORK}/m_lr.csv ${WORK}/curve_lr.png)
 # From another folder, with relative paths: they are that folder's (the script used to cd to the
 # repository first, and looked for m.csv there).
 execute_process(COMMAND ${SCRIPT} m.csv relative.png WORKING_DIRECTORY ${WORK}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/relative.png)
   message(FATAL_ERROR "plot-metrics.sh m.csv relative.png, run in ${WORK}, failed (${rc}):\n${out}${err}")
-endif()
-# The example's files since the lr column (older ones, as above, end at seconds).
-file(WRITE ${WORK}/m_lr.csv "epoch,train_loss,train_acc,test_acc,seconds,lr\n1,1.7,0.45,0.79,0.3,0.001\n2,0.62,0.84,0.88,0.3,0.0005\n")
-execute_process(COMMAND ${SCRIPT} ${WORK}/m_lr.csv ${WORK}/curve_lr.png RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-file(READ ${WORK}/curve_lr.png magic LIMIT 4 HEX)
-if(NOT rc EQUAL 0 OR NOT magic STREQUAL "89504e47")
-  message(FATAL_ERROR "plot-metrics.sh on a file with the lr column failed (${rc}):\n${out}${err}")
 endif()
 file(WRITE ${WORK}/bad.csv "a,b\n1,2\n")
 function(expect_refusal pattern)
