@@ -26,6 +26,7 @@ keisan_require_packages() {
 
 # What building and testing keisan needs.
 KEISAN_BUILD_PACKAGES=(cmake ninja-build g++ libeigen3-dev catch2 zlib1g-dev nlohmann-json3-dev libcli11-dev gnuplot-nox libbenchmark-dev libopenblas-dev
+  libdnnl-dev                 # oneDNN: the release build's single-precision GEMM (KEISAN_USE_ONEDNN=AUTO)
   libopenmpi-dev openmpi-bin  # Open MPI: keisan::mpi, the example under mpirun, and their tests
   python3)                    # the tests' safetensors comparer and scripts/scaling-model.py
 # What the fuzzers, clang-tidy, clang-format and rendering DOT graphs add (scripts/test.sh needs them).

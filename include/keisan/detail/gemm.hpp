@@ -3,10 +3,18 @@
 // they pass 128 KB, which the book's 784x50 layer already does). Here the blocks come from a
 // workspace the Graph keeps, so a repeated step reuses them. Eigen >= 3.4 internals; older
 // Eigen falls back to plain products.
+// With KEISAN_USE_ONEDNN (the CMake option), single-precision products run oneDNN's sgemm
+// instead, the fastest measured on the CPUs in docs/benchmarks.md; it packs into buffers it
+// mallocs per call (not through operator new), which keisan cannot lend it.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
@@ -14,6 +22,13 @@
 #endif
 
 #include "keisan/core/matrix.hpp"
+
+#ifdef KEISAN_USE_ONEDNN
+#ifndef _OPENMP
+#error "KEISAN_USE_ONEDNN needs OpenMP (-fopenmp): oneDNN threads with OpenMP, and keisan sets its thread count"
+#endif
+#include <dnnl.h>
+#endif
 
 namespace keisan::detail {
 
@@ -99,28 +114,44 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
   for (int t = 0; t < threads; ++t) const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
 }
 
+#ifdef KEISAN_USE_ONEDNN
+/// Row-major C (m x n) = op(A) op(B) + beta C through oneDNN's sgemm, on the calling thread alone
+/// (oneDNN's OpenMP pool would otherwise take omp_get_max_threads(); keisan splits the work
+/// itself, so every thread count gives the same bits). Throws std::bad_alloc when oneDNN cannot
+/// get its packing buffers.
+inline void onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
+                         Index ldb, float beta, float* c, Index ldc) {
+  const int threads_before = omp_in_parallel() != 0 ? 1 : omp_get_max_threads();
+  if (threads_before != 1) omp_set_num_threads(1);
+  const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  if (threads_before != 1) omp_set_num_threads(threads_before);
+  if (status == dnnl_out_of_memory) throw std::bad_alloc();
+  if (status != dnnl_success)
+    throw std::runtime_error("keisan: oneDNN's sgemm failed with status " + std::to_string(static_cast<int>(status)));
+}
+#endif
+
 /// dst = lhs * rhs (or dst += when `accumulate`), for a row-major dst (a Matrix, or a Map or block
 /// of one) and operands that are matrices, maps or their transposes. dst must already have the
 /// product's shape unless it is a Matrix that is assigned.
 ///
 /// Threads: keisan splits dst into one slice of rows (or of columns, when it has more of those) per
-/// thread, and each thread runs Eigen's single-threaded kernel on its slice with its own blocks
-/// from the workspace. Eigen's own parallel GEMM would share one packed right-hand side but
-/// allocate each thread's left-hand block per call (on the heap past 128 KB), which broke the
-/// zero-allocation step with two threads (4 allocations a step at W4, 26 at W5). Called from inside
-/// a parallel region (an op that runs one product per thread), the product runs on the calling
-/// thread alone with that thread's blocks (reserve_gemm first).
+/// thread, and each thread runs a single-threaded kernel on its slice: Eigen's, with its own
+/// blocks from the workspace, or oneDNN's sgemm (KEISAN_USE_ONEDNN, single precision). Eigen's own
+/// parallel GEMM would share one packed right-hand side but allocate each thread's left-hand block
+/// per call (on the heap past 128 KB), which broke the zero-allocation step with two threads (4
+/// allocations a step at W4, 26 at W5). Called from inside a parallel region (an op that runs one
+/// product per thread), the product runs on the calling thread alone with that thread's blocks
+/// (reserve_gemm first).
 template <class Scalar, class Dst, class Lhs, class Rhs>
 void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWorkspace<Scalar>& ws) {
   namespace ei = Eigen::internal;
-  if (!accumulate) {
-    dst.resize(a_lhs.rows(), a_rhs.cols());  // a Map or block: only checks the shape
-    dst.setZero();
-  }
-  const Index depth = a_lhs.cols();
-  if (dst.size() == 0 || depth == 0) return;
-  if (dst.rows() + dst.cols() + depth < 20) {  // tiny: Eigen's own choice too
-    dst.noalias() += a_lhs.lazyProduct(a_rhs);
+  if (!accumulate) dst.resize(a_lhs.rows(), a_rhs.cols());  // a Map or block: only checks the shape
+  const Index rows = dst.rows(), cols = dst.cols(), depth = a_lhs.cols();
+  if (dst.size() == 0) return;
+  if (depth == 0 || rows + cols + depth < 20) {  // empty or tiny: Eigen's own choice too
+    if (!accumulate) dst.setZero();
+    if (depth > 0) dst.noalias() += a_lhs.lazyProduct(a_rhs);
     return;
   }
   using LhsTraits = ei::blas_traits<Lhs>;
@@ -129,16 +160,38 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   using ActualRhs = typename ei::remove_all<typename RhsTraits::DirectLinearAccessType>::type;
   const auto& lhs = LhsTraits::extract(a_lhs);
   const auto& rhs = RhsTraits::extract(a_rhs);
-  using Product = ei::general_matrix_matrix_product<
-      Index, Scalar, (ActualLhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
-      (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
-  using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
-  const Index rows = dst.rows(), cols = dst.cols();
+  constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
+  constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
+#ifdef KEISAN_USE_ONEDNN
+  constexpr bool onednn = std::is_same_v<Scalar, float>;
+#else
+  constexpr bool onednn = false;
+#endif
+  // dst's rows [r0, r0 + nr) x columns [c0, c0 + nc), on thread slot `thread`.
+  const auto block = [&](Index r0, Index nr, Index c0, Index nc, int thread) {
+#ifdef KEISAN_USE_ONEDNN
+    if constexpr (onednn) {
+      // A row-major operand starts its rows at data + row * stride; a column-major one (the
+      // transpose of a row-major matrix) its rows at data + row.
+      const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
+      const float* b = rhs.data() + (rhs_row_major ? c0 : c0 * rhs.outerStride());
+      onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
+                   accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride());
+      return;
+    }
+#endif
+    using Product = ei::general_matrix_matrix_product<Index, Scalar, lhs_row_major ? Eigen::RowMajor : Eigen::ColMajor,
+                                                      false, Scalar, rhs_row_major ? Eigen::RowMajor : Eigen::ColMajor,
+                                                      false, Eigen::RowMajor, 1>;
+    using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
+    LentBlocking<Scalar> blocking(nr, nc, depth, ws, thread);
+    Functor(lhs, rhs, dst, Scalar(1), blocking)(r0, nr, c0, nc);
+  };
+  if (!accumulate && !onednn) dst.setZero();  // Eigen's kernel adds to dst
   const int slot = calling_thread_slot();
   const int threads = slot >= 0 ? 1 : gemm_threads(rows, cols, depth);
   if (threads <= 1) {
-    LentBlocking<Scalar> blocking(rows, cols, depth, ws, std::max(slot, 0));
-    Functor(lhs, rhs, dst, Scalar(1), blocking)(0, rows, 0, cols);
+    block(0, rows, 0, cols, std::max(slot, 0));
     return;
   }
   // Thread t computes rows (or columns) [t * chunk, min((t + 1) * chunk, n)), chunk a multiple
@@ -147,25 +200,36 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   const Index n = by_rows ? rows : cols;
   const Index chunk = ((n + threads - 1) / threads + 15) / 16 * 16;
   const auto slice = [&](int t) { return std::min(chunk, n - std::min(n, t * chunk)); };
-  // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
-  // caller instead of ending the program inside the parallel region.
-  ws.reserve_threads(threads);
-  for (int t = 0; t < threads; ++t) {
-    if (slice(t) <= 0) continue;
-    const LentBlocking<Scalar> grown(by_rows ? slice(t) : rows, by_rows ? cols : slice(t), depth, ws, t);
+  if constexpr (!onednn) {
+    // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
+    // caller instead of ending the program inside the parallel region.
+    ws.reserve_threads(threads);
+    for (int t = 0; t < threads; ++t) {
+      if (slice(t) <= 0) continue;
+      const LentBlocking<Scalar> grown(by_rows ? slice(t) : rows, by_rows ? cols : slice(t), depth, ws, t);
+    }
   }
+  // oneDNN's failures (it mallocs inside) are caught per thread and rethrown here, outside.
+  std::exception_ptr failure;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
 #endif
   for (int t = 0; t < threads; ++t) {
     const Index begin = t * chunk, size = slice(t);
     if (size <= 0) continue;
-    LentBlocking<Scalar> blocking(by_rows ? size : rows, by_rows ? cols : size, depth, ws, t);
-    if (by_rows)
-      Functor(lhs, rhs, dst, Scalar(1), blocking)(begin, size, 0, cols);
-    else
-      Functor(lhs, rhs, dst, Scalar(1), blocking)(0, rows, begin, size);
+    try {
+      if (by_rows)
+        block(begin, size, 0, cols, t);
+      else
+        block(0, rows, begin, size, t);
+    } catch (...) {
+#ifdef _OPENMP
+#pragma omp critical(keisan_gemm_failure)
+#endif
+      failure = std::current_exception();
+    }
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 #else
