@@ -162,6 +162,10 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   const auto& rhs = RhsTraits::extract(a_rhs);
   constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
   constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
+  using Product = ei::general_matrix_matrix_product<
+      Index, Scalar, (ActualLhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
+      (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
+  using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
 #ifdef KEISAN_USE_ONEDNN
   constexpr bool onednn = std::is_same_v<Scalar, float>;
 #else
@@ -180,10 +184,6 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
       return;
     }
 #endif
-    using Product = ei::general_matrix_matrix_product<Index, Scalar, lhs_row_major ? Eigen::RowMajor : Eigen::ColMajor,
-                                                      false, Scalar, rhs_row_major ? Eigen::RowMajor : Eigen::ColMajor,
-                                                      false, Eigen::RowMajor, 1>;
-    using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
     LentBlocking<Scalar> blocking(nr, nc, depth, ws, thread);
     Functor(lhs, rhs, dst, Scalar(1), blocking)(r0, nr, c0, nc);
   };
