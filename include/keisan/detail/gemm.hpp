@@ -160,8 +160,6 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   using ActualRhs = typename ei::remove_all<typename RhsTraits::DirectLinearAccessType>::type;
   const auto& lhs = LhsTraits::extract(a_lhs);
   const auto& rhs = RhsTraits::extract(a_rhs);
-  constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
-  constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
   using Product = ei::general_matrix_matrix_product<
       Index, Scalar, (ActualLhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
       (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
@@ -175,6 +173,8 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   const auto block = [&](Index r0, Index nr, Index c0, Index nc, int thread) {
 #ifdef KEISAN_USE_ONEDNN
     if constexpr (onednn) {
+      constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
+      constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
       // A row-major operand starts its rows at data + row * stride; a column-major one (the
       // transpose of a row-major matrix) its rows at data + row.
       const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
