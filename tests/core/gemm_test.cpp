@@ -3,10 +3,11 @@
 // transpose, assign and accumulate, a block of a larger matrix as destination, empty and tiny
 // shapes, and the same bits on one thread and two.
 // SPDX-License-Identifier: MIT
+#include "keisan/detail/gemm.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "keisan/core/threads.hpp"
-#include "keisan/detail/gemm.hpp"
 #include "support/helpers.hpp"
 
 using keisan::Index;
