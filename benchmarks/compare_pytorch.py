@@ -24,6 +24,7 @@ Usage: benchmarks/compare_pytorch.py [MNIST_DIR] [--threads N] [--epochs N] [--c
        [--workloads W1,W2,W4,W5]      (needs Debian's python3-torch; run with /usr/bin/python3)
 """
 import argparse
+import csv
 import gzip
 import json
 import os
@@ -32,23 +33,25 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
-# numpy and torch are imported by main() once the thread variables are set: numpy loads OpenBLAS,
-# which sizes its thread pool when loaded, and torch then shares that library (imported at the
-# top, numpy gave PyTorch's Linear layers two BLAS threads with --threads 1: CPU/wall 1.99).
-np = None
+# torch is imported by main() once the thread variables are set: its OpenMP pool and its BLAS pool
+# size themselves when loaded. numpy is not used: imported at the top it loaded OpenBLAS first and
+# gave PyTorch's Linear layers two BLAS threads with --threads 1 (CPU/wall 1.99), and a pip
+# PyTorch may come without it.
 torch = None
 
 
 def read_idx(path):
+    """An IDX file (gzipped or not) as a uint8 tensor of its shape; torch alone, no numpy."""
     p = pathlib.Path(path)
     if not p.exists():
         p = pathlib.Path(str(path) + ".gz")
     data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
     ndims = data[3]
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
 def check_threads(what, wall, cpu, threads):
@@ -150,16 +153,27 @@ def keisan_env():
     return env
 
 
-def keisan_epoch_seconds(binary, data, epochs, flags):
-    out = subprocess.run([binary, "--data", data, "--epochs", str(epochs), *flags], check=True, capture_output=True,
-                         text=True, env=keisan_env()).stdout
-    return statistics.median(float(s) for s in re.findall(r"test acc [0-9.]+\s+([0-9.]+)s", out))
+def keisan_epoch_seconds(binary, data, epochs, threads, flags):
+    """Median seconds per epoch of the example's training loop, from its --metrics file (the
+    printed figure has two decimals: too coarse for W1's 0.1 s epochs)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics = pathlib.Path(tmp) / "metrics.csv"
+        subprocess.run([binary, "--data", data, "--epochs", str(epochs), "--threads", str(threads),
+                        "--metrics", str(metrics), *flags], check=True, capture_output=True, env=keisan_env())
+        with metrics.open() as f:
+            return statistics.median(float(row["seconds"]) for row in csv.DictReader(f))
 
 
 def keisan_mlp_flags(hidden, relu, batch):
     activation = "relu" if relu else "sigmoid"
     return ["--batch", str(batch), "--hidden", *map(str, hidden), "--activation", activation,
             "--init", "he" if relu else "book"]
+
+
+def example_label(binary):
+    """A column name for an example binary: its build folder (build/release/examples/mnist: release)."""
+    p = pathlib.Path(binary)
+    return p.parent.parent.name if p.parent.name == "examples" else p.parent.name
 
 
 def example_has_cnn_models(binary):
@@ -191,56 +205,64 @@ def main():
     ap.add_argument("--cnn-steps", type=int, default=600, help="W4/W5: timed PyTorch steps (600 = one epoch)")
     ap.add_argument("--cnn-epochs", type=int, default=1, help="W4/W5: epochs of keisan's example, when it has --model")
     ap.add_argument("--workloads", default="W1,W2,W4,W5")
-    ap.add_argument("--keisan", default="build/release/examples/mnist", help="keisan's MNIST example")
+    ap.add_argument("--keisan", nargs="+", default=["build/release/examples/mnist"],
+                    help="keisan MNIST example binaries, a W1/W2 column each (W4/W5 use the first)")
     ap.add_argument("--keisan-bench", nargs="*", default=["build/bench/benchmarks/bench_cnn",
                                                           "build/bench-blas/benchmarks/bench_cnn"],
                     help="bench_cnn binaries for keisan's W4/W5 step (those that exist are run)")
     ap.add_argument("--bench-min-time", type=float, default=2.0, help="bench_cnn --benchmark_min_time")
     ap.add_argument("--bench-repetitions", type=int, default=3)
+    ap.add_argument("--json", help="also write the W1/W2 figures to this file (benchmarks/thread_scaling.sh reads it)")
     args = ap.parse_args()
     workloads = set(args.workloads.split(","))
 
     # Before torch is imported: its OpenMP pool and any BLAS pool size themselves from these.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
-    global np, torch
-    import numpy as np_module  # pylint: disable=import-outside-toplevel
+    global torch
     import torch as torch_module  # pylint: disable=import-outside-toplevel
-    np = np_module
     torch = torch_module
     torch.set_num_threads(args.threads)
 
-    images = read_idx(f"{args.data}/train-images-idx3-ubyte").astype(np.float32) / 255
-    y = torch.from_numpy(read_idx(f"{args.data}/train-labels-idx1-ubyte").astype(np.int64))
+    images = read_idx(f"{args.data}/train-images-idx3-ubyte").to(torch.float32) / 255
+    y = read_idx(f"{args.data}/train-labels-idx1-ubyte").to(torch.int64)
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}, --threads {args.threads} "
           f"(OMP/OPENBLAS/MKL_NUM_THREADS = {args.threads}); {images.shape[0]} training images")
-    have_example = os.path.exists(args.keisan)
+    examples = [e for e in args.keisan if os.path.exists(e)]
+    for e in args.keisan:
+        if e not in examples:
+            print(f"note: {e} not built: skipped", file=sys.stderr)
 
     mlps = [w for w in (("W1", [50], False, 100), ("W2", [512, 512], True, 128)) if w[0] in workloads]
+    results = []
     if mlps:
-        x = torch.from_numpy(images.reshape(-1, 784))
-        print(f"\nW1/W2: median seconds per training epoch over {args.epochs} epochs")
-        print("| workload | PyTorch (s/epoch) | PyTorch CPU (s/epoch) | CPU/wall | keisan example (s/epoch) | "
-              "PyTorch / keisan |")
-        print("|---|---|---|---|---|---|")
+        x = images.reshape(-1, 784).contiguous()
+        print(f"\nW1/W2: median seconds per training epoch over {args.epochs} epochs, {args.threads} thread(s)")
+        print("| workload | PyTorch (s/epoch) | PyTorch CPU (s/epoch) | CPU/wall | " +
+              "".join(f"keisan {example_label(e)} (s/epoch) | " for e in examples) + "PyTorch / keisan |")
+        print("|---" * (5 + len(examples)) + "|")
         for name, hidden, relu, batch in mlps:
             t, c, r = torch_mlp_epoch(x, y, [784, *hidden, 10], relu, batch, args.epochs, args.threads, name)
-            if have_example:
-                k = keisan_epoch_seconds(args.keisan, args.data, args.epochs, keisan_mlp_flags(hidden, relu, batch))
-                print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | {k:.3f} | {t / k:.2f} |")
-            else:
-                print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | n/a ({args.keisan} not built) | - |")
+            ks = [keisan_epoch_seconds(e, args.data, args.epochs, args.threads, keisan_mlp_flags(hidden, relu, batch))
+                  for e in examples]
+            print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | " + "".join(f"{k:.4f} | " for k in ks) +
+                  (f"{t / min(ks):.2f} |" if ks else "- |"), flush=True)
+            results.append({"workload": name, "threads": args.threads, "pytorch_s": t, "pytorch_cpu_s": c,
+                            "keisan_s": {example_label(e): k for e, k in zip(examples, ks)}})
+        if args.json:
+            pathlib.Path(args.json).write_text(json.dumps({"torch": torch.__version__, "results": results}, indent=1))
 
     cnns = [w for w in (("W4", 4, simple_conv_net, "simple-cnn"), ("W5", 5, deep_conv_net, "deep-cnn"))
             if w[0] in workloads]
     if cnns:
-        x = torch.from_numpy(images.reshape(-1, 1, 28, 28)).contiguous()
+        x = images.reshape(-1, 1, 28, 28).contiguous()
         benches = [b for b in args.keisan_bench if os.path.exists(b)]
-        example_cnn = have_example and example_has_cnn_models(args.keisan)
+        example = examples[0] if examples else None
+        example_cnn = example is not None and example_has_cnn_models(example)
         print(f"\nW4/W5: Adam step, batch 100; PyTorch median over {args.cnn_steps} steps, epoch = 600 steps at the "
               f"mean step; keisan from bench_cnn (BM_CnnStep, median of {args.bench_repetitions})" +
               (f" and the MNIST example's --model ({args.cnn_epochs} epoch(s))" if example_cnn else
-               f" ({args.keisan} {'has no --model simple-cnn' if have_example else 'not built'}: example skipped)"))
+               f" ({example or 'no example built'}{' has no --model simple-cnn' if example else ''}: example skipped)"))
         cols = [f"keisan {pathlib.Path(b).parent.parent.name} (ms/step)" for b in benches]
         print("| workload | PyTorch (ms/step) | PyTorch CPU (ms/step) | CPU/wall | PyTorch (s/epoch) | " +
               "".join(f"{c} | " for c in cols) + "keisan (s/epoch, from the faster) | PyTorch / keisan |" +
@@ -261,7 +283,7 @@ def main():
                 row += "n/a (no bench_cnn built) | - |"
             if example_cnn:
                 try:
-                    row += f" {keisan_epoch_seconds(args.keisan, args.data, args.cnn_epochs, ['--model', model]):.1f} |"
+                    row += f" {keisan_epoch_seconds(example, args.data, args.cnn_epochs, args.threads, ['--model', model]):.1f} |"
                 except (subprocess.CalledProcessError, statistics.StatisticsError) as e:
                     row += f" n/a ({type(e).__name__}) |"
             print(row)
