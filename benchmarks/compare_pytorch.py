@@ -11,17 +11,20 @@ could make them: data preloaded as one tensor, batches by index, torch.set_num_t
 set_to_none gradients.
 
 Thread pinning: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to N in this
-process's environment *before* numpy and torch are imported (torch sizes its OpenMP pool at import; setting
+process's environment *before* torch is imported (torch sizes its OpenMP pool at import; setting
 them later, or torch.set_num_threads alone, left a second pool of BLAS threads running). Every
 PyTorch measurement reports CPU time (time.process_time, all threads) beside wall time, and warns
 when CPU/wall is not N within 20%: then the run did not use the threads it claims.
 
-keisan's side: W1/W2 with keisan's MNIST example (full epochs); W4/W5 with the bench_cnn benchmark
+keisan's side: W1/W2 with keisan's MNIST example (full epochs, --threads N, the epoch times from
+its --metrics file), one column per --keisan binary; W4/W5 with the bench_cnn benchmark
 (BM_CnnStep, per step; the same step on random images) from the bench and bench-blas builds that
-exist, and with the MNIST example too when it has `--model simple-cnn` / `deep-cnn`.
+exist, and with the first MNIST example too when it has `--model simple-cnn` / `deep-cnn`.
+--json FILE also writes the W1/W2 figures (benchmarks/thread_scaling.sh sweeps thread counts).
 
 Usage: benchmarks/compare_pytorch.py [MNIST_DIR] [--threads N] [--epochs N] [--cnn-steps S]
-       [--workloads W1,W2,W4,W5]      (needs Debian's python3-torch; run with /usr/bin/python3)
+       [--workloads W1,W2,W4,W5] [--keisan BINARY ...] [--json FILE]
+       (needs torch, e.g. Debian's python3-torch: run with /usr/bin/python3; numpy is not needed)
 """
 import argparse
 import csv
