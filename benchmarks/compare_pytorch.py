@@ -200,13 +200,24 @@ def keisan_bench_step_ms(binary, w, min_time, reps):
     return med["real_time"] * scale, med.get("allocs_per_step", float("nan"))
 
 
+def positive(text):
+    """argparse type: a whole number >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", nargs="?", default=os.path.expanduser("~/.cache/keisan/mnist"))
-    ap.add_argument("--threads", type=int, default=1, help="threads for PyTorch, OpenMP and BLAS (default 1)")
-    ap.add_argument("--epochs", type=int, default=3, help="W1/W2: full epochs, median reported")
-    ap.add_argument("--cnn-steps", type=int, default=600, help="W4/W5: timed PyTorch steps (600 = one epoch)")
-    ap.add_argument("--cnn-epochs", type=int, default=1, help="W4/W5: epochs of keisan's example, when it has --model")
+    ap.add_argument("--threads", type=positive, default=1, help="threads for PyTorch, OpenMP and BLAS (default 1)")
+    ap.add_argument("--epochs", type=positive, default=3, help="W1/W2: full epochs, median reported")
+    ap.add_argument("--cnn-steps", type=positive, default=600, help="W4/W5: timed PyTorch steps (600 = one epoch)")
+    ap.add_argument("--cnn-epochs", type=positive, default=1, help="W4/W5: epochs of keisan's example, when it has --model")
     ap.add_argument("--workloads", default="W1,W2,W4,W5")
     ap.add_argument("--keisan", nargs="+", default=["build/release/examples/mnist"],
                     help="keisan MNIST example binaries, a W1/W2 column each (W4/W5 use the first)")
@@ -214,10 +225,12 @@ def main():
                                                           "build/bench-blas/benchmarks/bench_cnn"],
                     help="bench_cnn binaries for keisan's W4/W5 step (those that exist are run)")
     ap.add_argument("--bench-min-time", type=float, default=2.0, help="bench_cnn --benchmark_min_time")
-    ap.add_argument("--bench-repetitions", type=int, default=3)
+    ap.add_argument("--bench-repetitions", type=positive, default=3)
     ap.add_argument("--json", help="also write the W1/W2 figures to this file (benchmarks/thread_scaling.sh reads it)")
     args = ap.parse_args()
     workloads = set(args.workloads.split(","))
+    for w in sorted(workloads - {"W1", "W2", "W4", "W5"}):
+        ap.error(f"--workloads: unknown workload '{w}' (known: W1, W2, W4, W5)")
 
     # Before torch is imported: its OpenMP pool and any BLAS pool size themselves from these.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
