@@ -28,6 +28,8 @@
 #error "KEISAN_USE_ONEDNN needs OpenMP (-fopenmp): oneDNN threads with OpenMP, and keisan sets its thread count"
 #endif
 #include <dnnl.h>
+#include <dnnl_version.h>
+#include <signal.h>  // pthread_sigmask (POSIX; <csignal> does not declare it)
 #endif
 
 namespace keisan::detail {
@@ -119,8 +121,29 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
 /// (oneDNN's OpenMP pool would otherwise take omp_get_max_threads(); keisan splits the work
 /// itself, so every thread count gives the same bits). Throws std::bad_alloc when oneDNN cannot
 /// get its packing buffers.
+///
+/// Signals: oneDNN's f32 GEMM kernels before 3.11.2 (Debian 12 ships 2.6.3) point rsp into the heap
+/// while they run (oneDNN issue #4845), so a signal handled on that thread meanwhile (Ctrl-C
+/// caught to save a checkpoint, SIGUSR1 under mpirun, a sampling profiler's timer) wrote its frame
+/// over the heap: "corrupted size vs. prev_size" a few steps later. Those versions run with every
+/// signal blocked on the calling thread; one that arrives meanwhile waits until the call returns
+/// (or goes to a thread that is not in a kernel). Two syscalls per call.
 inline void onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
                          Index ldb, float beta, float* c, Index ldc) {
+#if DNNL_VERSION_MAJOR < 3 || (DNNL_VERSION_MAJOR == 3 && (DNNL_VERSION_MINOR < 11 || \
+                                                           (DNNL_VERSION_MINOR == 11 && DNNL_VERSION_PATCH < 2)))
+  struct SignalsHeld {
+    sigset_t before{};
+    SignalsHeld() {
+      sigset_t all;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, &before);
+    }
+    ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &before, nullptr); }
+    SignalsHeld(const SignalsHeld&) = delete;
+    SignalsHeld& operator=(const SignalsHeld&) = delete;
+  } const held;
+#endif
   const int threads_before = omp_in_parallel() != 0 ? 1 : omp_get_max_threads();
   if (threads_before != 1) omp_set_num_threads(1);
   const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
