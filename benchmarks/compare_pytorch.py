@@ -17,13 +17,13 @@ PyTorch measurement reports CPU time (time.process_time, all threads) beside wal
 when CPU/wall is not N within 20%: then the run did not use the threads it claims.
 
 keisan's side: W1/W2 with keisan's MNIST example (full epochs, --threads N, the epoch times from
-its --metrics file), one column per --keisan binary; W4/W5 with the bench_cnn benchmark
+its --metrics file), one column per --keisan BINARY (repeat the flag); W4/W5 with the bench_cnn benchmark
 (BM_CnnStep, per step; the same step on random images) from the bench and bench-blas builds that
 exist, and with the first MNIST example too when it has `--model simple-cnn` / `deep-cnn`.
 --json FILE also writes the W1/W2 figures (benchmarks/thread_scaling.sh sweeps thread counts).
 
 Usage: benchmarks/compare_pytorch.py [MNIST_DIR] [--threads N] [--epochs N] [--cnn-steps S]
-       [--workloads W1,W2,W4,W5] [--keisan BINARY ...] [--json FILE]
+       [--workloads W1,W2,W4,W5] [--keisan BINARY]... [--json FILE]
        (needs torch, e.g. Debian's python3-torch: run with /usr/bin/python3; numpy is not needed)
 """
 import argparse
@@ -161,10 +161,16 @@ def keisan_epoch_seconds(binary, data, epochs, threads, flags):
     printed figure has two decimals: too coarse for W1's 0.1 s epochs)."""
     with tempfile.TemporaryDirectory() as tmp:
         metrics = pathlib.Path(tmp) / "metrics.csv"
-        subprocess.run([binary, "--data", data, "--epochs", str(epochs), "--threads", str(threads),
-                        "--metrics", str(metrics), *flags], check=True, capture_output=True, env=keisan_env())
+        command = [binary, "--data", data, "--epochs", str(epochs), "--threads", str(threads),
+                   "--metrics", str(metrics), *flags]
+        run = subprocess.run(command, capture_output=True, text=True, env=keisan_env())
+        if run.returncode != 0:
+            sys.exit(f"compare_pytorch.py: {' '.join(command)} failed (exit {run.returncode}):\n{run.stderr.strip()}")
         with metrics.open() as f:
-            return statistics.median(float(row["seconds"]) for row in csv.DictReader(f))
+            seconds = [float(row["seconds"]) for row in csv.DictReader(f)]
+        if not seconds:
+            sys.exit(f"compare_pytorch.py: {binary} wrote no epochs to its --metrics file")
+        return statistics.median(seconds)
 
 
 def keisan_mlp_flags(hidden, relu, batch):
@@ -173,10 +179,14 @@ def keisan_mlp_flags(hidden, relu, batch):
             "--init", "he" if relu else "book"]
 
 
-def example_label(binary):
-    """A column name for an example binary: its build folder (build/release/examples/mnist: release)."""
-    p = pathlib.Path(binary)
-    return p.parent.parent.name if p.parent.name == "examples" else p.parent.name
+def example_labels(binaries):
+    """Column names for example binaries: each one's build folder (build/release/examples/mnist:
+    release), or its whole path where two would share a name."""
+    def short(b):
+        p = pathlib.Path(b)
+        return p.parent.parent.name if p.parent.name == "examples" else p.parent.name
+    names = [short(b) for b in binaries]
+    return [n if names.count(n) == 1 else b for n, b in zip(names, binaries)]
 
 
 def example_has_cnn_models(binary):
@@ -219,8 +229,9 @@ def main():
     ap.add_argument("--cnn-steps", type=positive, default=600, help="W4/W5: timed PyTorch steps (600 = one epoch)")
     ap.add_argument("--cnn-epochs", type=positive, default=1, help="W4/W5: epochs of keisan's example, when it has --model")
     ap.add_argument("--workloads", default="W1,W2,W4,W5")
-    ap.add_argument("--keisan", nargs="+", default=["build/release/examples/mnist"],
-                    help="keisan MNIST example binaries, a W1/W2 column each (W4/W5 use the first)")
+    ap.add_argument("--keisan", action="append", metavar="BINARY",
+                    help="a keisan MNIST example binary (repeat for several: a W1/W2 column each, W4/W5 use "
+                         "the first; default build/release/examples/mnist)")
     ap.add_argument("--keisan-bench", nargs="*", default=["build/bench/benchmarks/bench_cnn",
                                                           "build/bench-blas/benchmarks/bench_cnn"],
                     help="bench_cnn binaries for keisan's W4/W5 step (those that exist are run)")
@@ -244,10 +255,12 @@ def main():
     y = read_idx(f"{args.data}/train-labels-idx1-ubyte").to(torch.int64)
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}, --threads {args.threads} "
           f"(OMP/OPENBLAS/MKL_NUM_THREADS = {args.threads}); {images.shape[0]} training images")
-    examples = [e for e in args.keisan if os.path.exists(e)]
-    for e in args.keisan:
+    wanted = args.keisan or ["build/release/examples/mnist"]
+    examples = [e for e in wanted if os.path.isfile(e) and os.access(e, os.X_OK)]
+    for e in wanted:
         if e not in examples:
-            print(f"note: {e} not built: skipped", file=sys.stderr)
+            print(f"note: {e} is not an executable (not built?): skipped", file=sys.stderr)
+    labels = example_labels(examples)
 
     mlps = [w for w in (("W1", [50], False, 100), ("W2", [512, 512], True, 128)) if w[0] in workloads]
     results = []
@@ -255,7 +268,7 @@ def main():
         x = images.reshape(-1, 784).contiguous()
         print(f"\nW1/W2: median seconds per training epoch over {args.epochs} epochs, {args.threads} thread(s)")
         print("| workload | PyTorch (s/epoch) | PyTorch CPU (s/epoch) | CPU/wall | " +
-              "".join(f"keisan {example_label(e)} (s/epoch) | " for e in examples) + "PyTorch / keisan |")
+              "".join(f"keisan {label} (s/epoch) | " for label in labels) + "PyTorch / keisan |")
         print("|---" * (5 + len(examples)) + "|")
         for name, hidden, relu, batch in mlps:
             t, c, r = torch_mlp_epoch(x, y, [784, *hidden, 10], relu, batch, args.epochs, args.threads, name)
@@ -264,9 +277,9 @@ def main():
             print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | " + "".join(f"{k:.4f} | " for k in ks) +
                   (f"{t / min(ks):.2f} |" if ks else "- |"), flush=True)
             results.append({"workload": name, "threads": args.threads, "pytorch_s": t, "pytorch_cpu_s": c,
-                            "keisan_s": {example_label(e): k for e, k in zip(examples, ks)}})
-        if args.json:
-            pathlib.Path(args.json).write_text(json.dumps({"torch": torch.__version__, "results": results}, indent=1))
+                            "keisan_s": dict(zip(labels, ks))})
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps({"torch": torch.__version__, "results": results}, indent=1))
 
     cnns = [w for w in (("W4", 4, simple_conv_net, "simple-cnn"), ("W5", 5, deep_conv_net, "deep-cnn"))
             if w[0] in workloads]

@@ -1,40 +1,50 @@
 #!/usr/bin/env bash
 # keisan: W1/W2 seconds per MNIST epoch against PyTorch at several thread counts, same machine,
-# same run: the thread-scaling table of docs/benchmarks.md. Builds and installs nothing: it needs
-# a python3 with torch (any version; no numpy) and keisan MNIST example binaries, so it also runs
-# on a many-core machine without a compiler, with binaries built elsewhere (docs/benchmarks.md,
-# "Thread scaling").
+# same run: the thread-scaling table of docs/benchmarks.md ("Many cores: 1–16 threads against
+# PyTorch"). Builds and installs nothing: it needs a python3 with torch (any version; no numpy)
+# and keisan MNIST example binaries, so it also runs on a many-core machine without a compiler,
+# with binaries built elsewhere (that section says how they were carried).
 # Usage: benchmarks/thread_scaling.sh MNIST_DIR OUT_DIR [--threads "1 2 4 8 16"] [--rounds R]
 #          [--epochs E] [--python PY] [--keisan BIN ...]      (BIN default: build/release/examples/mnist)
 # Each round runs benchmarks/compare_pytorch.py once per thread count (a fresh process, so every
-# thread pool is sized before torch is imported), in ascending order in odd rounds and descending
-# in even ones. OUT_DIR gets machine.txt, r<round>-t<threads>.{md,json} and summary.md: per
-# workload and thread count the median over rounds of PyTorch's and each binary's s/epoch, the
-# speed-up over 1 thread, and PyTorch / keisan (above 1: keisan is faster).
+# thread pool is sized before torch is imported), ascending in odd rounds and descending in even
+# ones. OUT_DIR gets machine.txt, r<round>-t<threads>.{md,json} (earlier ones there are removed
+# first) and summary.md: per workload and thread count the median over rounds of PyTorch's and
+# each binary's s/epoch, the speed-up over 1 thread, and PyTorch / keisan (above 1: keisan is
+# faster).
 # SPDX-License-Identifier: MIT
 set -euo pipefail
+set -f  # no globbing: a '*' among the arguments stays a '*'
 usage='usage: benchmarks/thread_scaling.sh MNIST_DIR OUT_DIR [--threads "1 2 4 8 16"] [--rounds R] [--epochs E] [--python PY] [--keisan BIN ...]'
+refuse() { echo "$usage  ($1)" >&2; exit 2; }
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
 data=$1 out=$2
 shift 2
 threads="1 2 4 8 16" rounds=2 epochs=3 py=${PYTHON:-python3} keisan=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --threads) threads=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --epochs) epochs=$2; shift 2 ;;
-    --python) py=$2; shift 2 ;;
+    --threads | --rounds | --epochs | --python)
+      [ $# -ge 2 ] || refuse "$1 needs a value"
+      case $1 in
+        --threads) threads=$2 ;;
+        --rounds) rounds=$2 ;;
+        --epochs) epochs=$2 ;;
+        --python) py=$2 ;;
+      esac
+      shift 2 ;;
     --keisan) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do keisan+=("$1"); shift; done ;;
-    *) echo "$usage  (unknown argument '$1')" >&2; exit 2 ;;
+    *) refuse "unknown argument '$1'" ;;
   esac
 done
 [ ${#keisan[@]} -gt 0 ] || keisan=(build/release/examples/mnist)
-for n in $threads $rounds $epochs; do
-  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "$usage  ('$n' is not a positive whole number)" >&2; exit 2; }
+read -r -a thread_list <<<"$threads"
+[ ${#thread_list[@]} -gt 0 ] || refuse "--threads: no thread counts"
+for n in "${thread_list[@]}" "$rounds" "$epochs"; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || refuse "'$n' is not a positive whole number"
 done
 [ -d "$data" ] || { echo "benchmarks/thread_scaling.sh: no MNIST folder '$data'" >&2; exit 2; }
 for b in "${keisan[@]}"; do
-  [ -x "$b" ] || { echo "benchmarks/thread_scaling.sh: '$b' is not an executable" >&2; exit 2; }
+  [ -f "$b" ] && [ -x "$b" ] || { echo "benchmarks/thread_scaling.sh: '$b' is not an executable" >&2; exit 2; }
 done
 "$py" -c 'import torch' 2>/dev/null || { echo "benchmarks/thread_scaling.sh: '$py' cannot import torch" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,13 +58,18 @@ mkdir -p "$out"
   for b in "${keisan[@]}"; do echo "keisan: $b"; done
 } >"$out/machine.txt" 2>&1
 
+# Only this run's rounds go into the summary.
+find "$out" -maxdepth 1 -type f \( -name 'r*-t*.json' -o -name 'r*-t*.md' \) -delete
+keisan_flags=()
+for b in "${keisan[@]}"; do keisan_flags+=(--keisan "$b"); done
 for ((r = 1; r <= rounds; r++)); do
-  order=$threads
-  [ $((r % 2)) -eq 0 ] && order=$(tr ' ' '\n' <<<"$threads" | sort -rn | tr '\n' ' ')
+  ascending=-n
+  [ $((r % 2)) -eq 1 ] || ascending=-nr
+  order=$(printf '%s\n' "${thread_list[@]}" | sort "$ascending" -u)
   for t in $order; do
     echo "==> round $r, $t thread(s)"
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$here/compare_pytorch.py" "$data" --workloads W1,W2 \
-      --threads "$t" --epochs "$epochs" --keisan "${keisan[@]}" --json "$out/r$r-t$t.json" | tee "$out/r$r-t$t.md"
+      --threads "$t" --epochs "$epochs" "${keisan_flags[@]}" --json "$out/r$r-t$t.json" 2>&1 | tee "$out/r$r-t$t.md"
   done
 done
 

@@ -8,10 +8,10 @@
 #include <signal.h>  // sigaction, pthread_kill
 
 #include <atomic>
-#include <chrono>
-#include <thread>
-
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <limits>
+#include <thread>
 
 #include "keisan/core/threads.hpp"
 #include "support/helpers.hpp"
@@ -106,73 +106,118 @@ TEST_CASE("detail::gemm: a block of a larger matrix is written in place, its nei
   CHECK(outside == before);
 }
 
-TEST_CASE("detail::gemm: a product split over two threads gives the bits of one thread", "[core][gemm][threads]") {
-  // 256 x 512 x 256 = 33.6 M multiply-adds: over parallel_gemm_work, so with OpenMP it splits by
-  // rows (dst taller than wide) or by columns (wider), with operands stored plain or transposed.
-  keisan::detail::GemmWorkspace<float> ws;
+TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the bits of one thread",
+                   "[core][gemm][threads]", float, double) {
+  // Over parallel_gemm_work (16 M multiply-adds), so with OpenMP these split: by rows (dst taller
+  // than wide; 517 rows make uneven slices) or by columns (wider), operands stored plain or
+  // transposed, assigned over a NaN-filled destination of the right shape, and accumulated.
+  using T = TestType;
+  keisan::detail::GemmWorkspace<T> ws;
   const int threads_before = keisan::num_threads();
-  for (const bool wide : {false, true}) {
-    const Index m = wide ? 256 : 512, n = wide ? 512 : 256;
-    const Matrix<float> a = random_matrix<float>(m, 256, 31), b = random_matrix<float>(256, n, 32);
-    const Matrix<float> at = a.transpose(), bt = b.transpose();
-    const Matrix<float> want = a * b;
+  struct Shape {
+    Index m, n;
+  };
+  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}}) {
+    const Index m = shape.m, n = shape.n, k = 256;
+    const Matrix<T> a = random_matrix<T>(m, k, 31), b = random_matrix<T>(k, n, 32), c0 = random_matrix<T>(m, n, 33);
+    const Matrix<T> at = a.transpose(), bt = b.transpose();
+    const Matrix<T> want = a * b;
+    const T tol = tolerance<T>() * static_cast<T>(k) * 4;
     for (const bool transposed : {false, true}) {
-      CAPTURE(wide, transposed);
-      const auto product = [&](Matrix<float>& dst) {
-        if (transposed)
-          keisan::detail::gemm(dst, at.transpose(), bt.transpose(), false, ws);
-        else
-          keisan::detail::gemm(dst, a, b, false, ws);
-      };
-      Matrix<float> one, two;
-      keisan::set_num_threads(1);
-      product(one);
-      keisan::set_num_threads(2);
+      for (const bool accumulate : {false, true}) {
+        const auto product = [&](int threads) {
+          keisan::set_num_threads(threads);
 #ifdef _OPENMP
-      CHECK(keisan::detail::gemm_threads(m, n, 256) == 2);
+          CHECK(keisan::detail::gemm_threads(m, n, k) == threads);
 #endif
-      product(two);
-      keisan::set_num_threads(threads_before);
-      CHECK(one == two);
-      CHECK((one - want).cwiseAbs().maxCoeff() <= 1e-3f);
+          Matrix<T> dst = accumulate ? c0 : Matrix<T>::Constant(m, n, std::numeric_limits<T>::quiet_NaN());
+          if (transposed)
+            keisan::detail::gemm(dst, at.transpose(), bt.transpose(), accumulate, ws);
+          else
+            keisan::detail::gemm(dst, a, b, accumulate, ws);
+          keisan::set_num_threads(threads_before);
+          return dst;
+        };
+        CAPTURE(m, n, transposed, accumulate);
+        const Matrix<T> one = product(1);
+        CHECK(one.allFinite());
+        CHECK(((one - want - (accumulate ? c0 : Matrix<T>::Zero(m, n))).cwiseAbs().maxCoeff() <= tol));
+        CHECK(one == product(2));
+        CHECK(one == product(3));
+      }
     }
   }
 }
 
 TEST_CASE("detail::gemm: signals handled on the multiplying thread corrupt neither heap nor result", "[core][gemm]") {
   // oneDNN's f32 kernels before 3.11.2 point rsp into the heap while they run (oneDNN #4845): a
-  // handled signal then wrote its frame there, and a later free() aborted. A second thread sends
-  // SIGUSR2 to this one every ~20 us while it multiplies W1's and W2's shapes.
-  struct sigaction action {}, before{};
+  // handled signal then wrote its frame there, and a later free() aborted or the product
+  // segfaulted. A second thread sends SIGUSR2 to this one every ~20 us while it multiplies W1's
+  // shapes (without keisan's signal mask this loop aborted in 5 runs of 5 with oneDNN 2.6.3).
+  struct sigaction action {
+  }, before{};
   action.sa_handler = count_signal;
   sigemptyset(&action.sa_mask);
   REQUIRE(sigaction(SIGUSR2, &action, &before) == 0);
+  sigset_t mask_before;
+  REQUIRE(pthread_sigmask(SIG_SETMASK, nullptr, &mask_before) == 0);
   signals_handled = 0;
   keisan::detail::GemmWorkspace<float> ws;
-  const Matrix<float> x = random_matrix<float>(128, 784, 21), w1 = random_matrix<float>(784, 512, 22);
-  const Matrix<float> h = random_matrix<float>(50, 784, 23), w2 = random_matrix<float>(784, 50, 24);
-  const Matrix<float> want1 = x * w1, want2 = h * w2, want3 = x.transpose() * x;
+  const Matrix<float> x = random_matrix<float>(100, 784, 21), w1 = random_matrix<float>(784, 50, 22);
+  const Matrix<float> h = random_matrix<float>(50, 784, 23);
+  const Matrix<float> want1 = x * w1, want2 = h * w1;
   std::atomic<bool> done{false};
+  std::atomic<int> sent{0};
   const pthread_t target = pthread_self();
   std::thread sender([&] {
     while (!done.load()) {
       pthread_kill(target, SIGUSR2);
+      sent.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
   });
-  Matrix<float> c1, c2, c3;
+  Matrix<float> c1, c2;
   float worst = 0;
-  for (int i = 0; i < 60; ++i) {
+  // At least 40 rounds, and on until 200 signals were sent (the sender may start late).
+  for (int i = 0; (i < 40 || sent.load() < 200) && i < 100000; ++i) {
     keisan::detail::gemm(c1, x, w1, false, ws);
-    keisan::detail::gemm(c2, h, w2, false, ws);
-    keisan::detail::gemm(c3, x.transpose(), x, false, ws);
-    worst = std::max({worst, (c1 - want1).cwiseAbs().maxCoeff(), (c2 - want2).cwiseAbs().maxCoeff(),
-                      (c3 - want3).cwiseAbs().maxCoeff()});
-    const std::vector<float> churn(static_cast<std::size_t>(1000 + 997 * i));  // malloc and free
+    keisan::detail::gemm(c2, h, w1, false, ws);
+    worst = std::max({worst, (c1 - want1).cwiseAbs().maxCoeff(), (c2 - want2).cwiseAbs().maxCoeff()});
+    const std::vector<float> churn(static_cast<std::size_t>(1000 + 997 * (i % 64)));  // malloc and free
   }
   done = true;
   sender.join();
+  sigset_t mask_after;
+  REQUIRE(pthread_sigmask(SIG_SETMASK, nullptr, &mask_after) == 0);
   REQUIRE(sigaction(SIGUSR2, &before, nullptr) == 0);
   CHECK(signals_handled > 0);
   CHECK(worst <= 1e-5F * 784);
+  for (const int sig : {SIGINT, SIGUSR1, SIGUSR2, SIGALRM, SIGPROF, SIGCHLD})  // the mask is as it was
+    CHECK(sigismember(&mask_after, sig) == sigismember(&mask_before, sig));
 }
+
+TEST_CASE("detail::gemm: a column of a row-major matrix as right-hand side (a compile-time vector)", "[core][gemm]") {
+  // Its outer stride is 1 and its elements a row stride apart: oneDNN's sgemm cannot take it, so
+  // vectors stay on Eigen's kernel.
+  keisan::detail::GemmWorkspace<float> ws;
+  const Matrix<float> a = random_matrix<float>(40, 30, 41), b = random_matrix<float>(30, 20, 42);
+  Matrix<float> dst;
+  keisan::detail::gemm(dst, a, b.col(3), false, ws);
+  const Matrix<float> want = a * b.col(3);
+  REQUIRE(dst.rows() == 40);
+  REQUIRE(dst.cols() == 1);
+  CHECK((dst - want).cwiseAbs().maxCoeff() <= 1e-4F);
+}
+
+#ifdef KEISAN_USE_ONEDNN
+TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it was", "[core][gemm]") {
+  // lda 3 < k 5 for a plain row-major A: oneDNN rejects it (gemm() then runs Eigen's kernel).
+  const Matrix<float> a = random_matrix<float>(4, 5, 51), b = random_matrix<float>(5, 6, 52);
+  Matrix<float> c = random_matrix<float>(4, 6, 53);
+  const Matrix<float> before = c;
+  CHECK_FALSE(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 3, b.data(), 6, 0.0F, c.data(), 6));
+  CHECK(c == before);
+  CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 0.0F, c.data(), 6));
+  CHECK((c - a * b).cwiseAbs().maxCoeff() <= 1e-4F);
+}
+#endif

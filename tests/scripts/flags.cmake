@@ -16,6 +16,10 @@ expect_refusal("usage: benchmarks/thread_scaling.sh MNIST_DIR OUT_DIR" benchmark
 expect_refusal("\\(unknown argument '--thread'\\)" benchmarks/thread_scaling.sh examples/mnist/data out --thread 4)
 expect_refusal("\\('four' is not a positive whole number\\)" benchmarks/thread_scaling.sh examples/mnist/data out --threads "1 four")
 expect_refusal("\\('0' is not a positive whole number\\)" benchmarks/thread_scaling.sh examples/mnist/data out --rounds 0)
+expect_refusal("\\('2 3' is not a positive whole number\\)" benchmarks/thread_scaling.sh examples/mnist/data out --rounds "2 3")
+expect_refusal("\\('\\*' is not a positive whole number\\)" benchmarks/thread_scaling.sh examples/mnist/data out --threads "*")
+expect_refusal("\\(--threads: no thread counts\\)" benchmarks/thread_scaling.sh examples/mnist/data out --threads " ")
+expect_refusal("\\(--epochs needs a value\\)" benchmarks/thread_scaling.sh examples/mnist/data out --epochs)
 expect_refusal("benchmarks/thread_scaling.sh: no MNIST folder 'no-such-dir'" benchmarks/thread_scaling.sh no-such-dir out)
 expect_refusal("benchmarks/thread_scaling.sh: 'README.md' is not an executable"
                benchmarks/thread_scaling.sh examples/mnist/data out --keisan README.md)

@@ -11,9 +11,7 @@
 
 #include <algorithm>
 #include <exception>
-#include <new>
-#include <stdexcept>
-#include <string>
+#include <numeric>
 #include <type_traits>
 #include <vector>
 
@@ -28,7 +26,6 @@
 #error "KEISAN_USE_ONEDNN needs OpenMP (-fopenmp): oneDNN threads with OpenMP, and keisan sets its thread count"
 #endif
 #include <dnnl.h>
-#include <dnnl_version.h>
 #include <signal.h>  // pthread_sigmask (POSIX; <csignal> does not declare it)
 #endif
 
@@ -117,40 +114,56 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
 }
 
 #ifdef KEISAN_USE_ONEDNN
+/// Whether the oneDNN this process runs lets a handled signal corrupt the heap: its f32 GEMM
+/// kernels before 3.11.2 (Debian 12 ships 2.6.3) point rsp into the heap while they run (oneDNN
+/// issue #4845), so a signal handled on that thread meanwhile (Ctrl-C caught to save a checkpoint,
+/// SIGUSR1 under mpirun, a sampling profiler's timer) wrote its frame there, and a later free()
+/// aborted. Asked of the library loaded at run time, not of the headers built against; 3.12 counts
+/// as affected (its branch was cut before the fix).
+inline bool onednn_signals_unsafe() {
+  static const bool unsafe = [] {
+    const dnnl_version_t* v = dnnl_version();
+    return v->major < 3 || (v->major == 3 && (v->minor < 11 || (v->minor == 11 && v->patch < 2) || v->minor == 12));
+  }();
+  return unsafe;
+}
+
+/// Blocks the asynchronous signals on the calling thread while it lives (when `active`): one that
+/// arrives meanwhile is handled when it ends, or by another thread. Faults (SIGSEGV, SIGBUS,
+/// SIGFPE, SIGILL, SIGTRAP) stay deliverable, so a crash still reports as one.
+class AsyncSignalsHeld {
+ public:
+  explicit AsyncSignalsHeld(bool active) : active_(active) {
+    if (!active_) return;
+    sigset_t held;
+    sigfillset(&held);
+    for (const int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}) sigdelset(&held, fault);
+    pthread_sigmask(SIG_BLOCK, &held, &before_);
+  }
+  ~AsyncSignalsHeld() {
+    if (active_) pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+  }
+  AsyncSignalsHeld(const AsyncSignalsHeld&) = delete;
+  AsyncSignalsHeld& operator=(const AsyncSignalsHeld&) = delete;
+
+ private:
+  bool active_;
+  sigset_t before_{};
+};
+
 /// Row-major C (m x n) = op(A) op(B) + beta C through oneDNN's sgemm, on the calling thread alone
 /// (oneDNN's OpenMP pool would otherwise take omp_get_max_threads(); keisan splits the work
-/// itself, so every thread count gives the same bits). Throws std::bad_alloc when oneDNN cannot
-/// get its packing buffers.
-///
-/// Signals: oneDNN's f32 GEMM kernels before 3.11.2 (Debian 12 ships 2.6.3) point rsp into the heap
-/// while they run (oneDNN issue #4845), so a signal handled on that thread meanwhile (Ctrl-C
-/// caught to save a checkpoint, SIGUSR1 under mpirun, a sampling profiler's timer) wrote its frame
-/// over the heap: "corrupted size vs. prev_size" a few steps later. Those versions run with every
-/// signal blocked on the calling thread; one that arrives meanwhile waits until the call returns
-/// (or goes to a thread that is not in a kernel). Two syscalls per call.
-inline void onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
+/// itself, so every thread count gives the same bits), with the asynchronous signals held when
+/// onednn_signals_unsafe() (two syscalls per call). Returns false, having computed nothing, when
+/// oneDNN refuses: no memory for the packing buffers it mallocs per call, or operands it rejects.
+inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
                          Index ldb, float beta, float* c, Index ldc) {
-#if DNNL_VERSION_MAJOR < 3 || (DNNL_VERSION_MAJOR == 3 && (DNNL_VERSION_MINOR < 11 || \
-                                                           (DNNL_VERSION_MINOR == 11 && DNNL_VERSION_PATCH < 2)))
-  struct SignalsHeld {
-    sigset_t before{};
-    SignalsHeld() {
-      sigset_t all;
-      sigfillset(&all);
-      pthread_sigmask(SIG_BLOCK, &all, &before);
-    }
-    ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &before, nullptr); }
-    SignalsHeld(const SignalsHeld&) = delete;
-    SignalsHeld& operator=(const SignalsHeld&) = delete;
-  } const held;
-#endif
+  const AsyncSignalsHeld held(onednn_signals_unsafe());
   const int threads_before = omp_in_parallel() != 0 ? 1 : omp_get_max_threads();
   if (threads_before != 1) omp_set_num_threads(1);
   const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
   if (threads_before != 1) omp_set_num_threads(threads_before);
-  if (status == dnnl_out_of_memory) throw std::bad_alloc();
-  if (status != dnnl_success)
-    throw std::runtime_error("keisan: oneDNN's sgemm failed with status " + std::to_string(static_cast<int>(status)));
+  return status == dnnl_success;
 }
 #endif
 
@@ -172,7 +185,13 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   if (!accumulate) dst.resize(a_lhs.rows(), a_rhs.cols());  // a Map or block: only checks the shape
   const Index rows = dst.rows(), cols = dst.cols(), depth = a_lhs.cols();
   if (dst.size() == 0) return;
-  if (depth == 0 || rows + cols + depth < 20) {  // empty or tiny: Eigen's own choice too
+  // Empty or tiny (Eigen's own choice too), or a vector or strided operand, which the kernels
+  // below do not take (they read whole rows or columns of unit stride): Eigen's own product.
+  constexpr bool whole_matrices = !Lhs::IsVectorAtCompileTime && !Rhs::IsVectorAtCompileTime &&
+                                  !Dst::IsVectorAtCompileTime && ei::inner_stride_at_compile_time<Lhs>::ret == 1 &&
+                                  ei::inner_stride_at_compile_time<Rhs>::ret == 1 &&
+                                  ei::inner_stride_at_compile_time<Dst>::ret == 1;
+  if (!whole_matrices || depth == 0 || rows + cols + depth < 20) {
     if (!accumulate) dst.setZero();
     if (depth > 0) dst.noalias() += a_lhs.lazyProduct(a_rhs);
     return;
@@ -202,12 +221,18 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
       // transpose of a row-major matrix) its rows at data + row.
       const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
       const float* b = rhs.data() + (rhs_row_major ? c0 : c0 * rhs.outerStride());
-      onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
-                   accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride());
-      return;
+      if (onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
+                       accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride()))
+        return;
+      // oneDNN refused (no memory for its buffers): Eigen's kernel computes the slice instead,
+      // with blocks reserve_gemm lent inside a parallel region, so a product there cannot fail.
+      if (!accumulate) dst.block(r0, c0, nr, nc).setZero();
     }
 #endif
-    LentBlocking<Scalar> blocking(nr, nc, depth, ws, thread);
+    // Blocking sizes of the whole product, not the slice's: the depth splits into the same kc
+    // panels on every slice, so each element sums in the same order at any thread count (the
+    // kernel clamps mc and nc to the slice).
+    LentBlocking<Scalar> blocking(rows, cols, depth, ws, thread);
     Functor(lhs, rhs, dst, Scalar(1), blocking)(r0, nr, c0, nc);
   };
   if (!accumulate && !onednn) dst.setZero();  // Eigen's kernel adds to dst
@@ -217,22 +242,25 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
     block(0, rows, 0, cols, std::max(slot, 0));
     return;
   }
-  // Thread t computes rows (or columns) [t * chunk, min((t + 1) * chunk, n)), chunk a multiple
-  // of 16 (whole register tiles).
+  // Thread t computes rows (or columns) [t * chunk, min((t + 1) * chunk, n)), the slices cut
+  // where Eigen's kernel cuts its tiles, so every element goes through the same micro-kernel, in
+  // the same order, at any thread count. A row-major product runs as its transpose: dst's columns
+  // are the kernel's rows, taken mr (3 packets with AVX-512) at a time, and the last few by
+  // smaller kernels that sum differently; dst's rows are its columns, taken nr (4 or 8) at a time.
+  // (oneDNN's sgemm gave the same bits for slices of any multiple of 16: tests/core/gemm_test.cpp.)
   const bool by_rows = rows >= cols;
   const Index n = by_rows ? rows : cols;
-  const Index chunk = ((n + threads - 1) / threads + 15) / 16 * 16;
+  const Index align =
+      by_rows || onednn ? 16 : std::lcm(Index(16), static_cast<Index>(ei::gebp_traits<Scalar, Scalar>::mr));
+  const Index chunk = ((n + threads - 1) / threads + align - 1) / align * align;
   const auto slice = [&](int t) { return std::min(chunk, n - std::min(n, t * chunk)); };
   if constexpr (!onednn) {
     // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
     // caller instead of ending the program inside the parallel region.
-    ws.reserve_threads(threads);
-    for (int t = 0; t < threads; ++t) {
-      if (slice(t) <= 0) continue;
-      const LentBlocking<Scalar> grown(by_rows ? slice(t) : rows, by_rows ? cols : slice(t), depth, ws, t);
-    }
+    reserve_gemm(ws, rows, cols, depth, threads);
   }
-  // oneDNN's failures (it mallocs inside) are caught per thread and rethrown here, outside.
+  // A failure to grow a thread's blocks (Eigen's kernel standing in for a oneDNN call that
+  // refused) is caught per thread and rethrown here, outside.
   std::exception_ptr failure;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
