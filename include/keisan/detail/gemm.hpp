@@ -242,8 +242,9 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
     block(0, rows, 0, cols, std::max(slot, 0));
     return;
   }
-  // Thread t computes rows (or columns) [t * chunk, min((t + 1) * chunk, n)), the slices cut
-  // where Eigen's kernel cuts its tiles, so every element goes through the same micro-kernel, in
+  // Thread t computes rows (or columns) [start(t), start(t + 1)): t n / threads rounded to the
+  // nearest multiple of `align`, so the slices are as even as the tiles allow and cut where
+  // Eigen's kernel cuts its tiles, so every element goes through the same micro-kernel, in
   // the same order, at any thread count. A row-major product runs as its transpose: dst's columns
   // are the kernel's rows, taken mr (3 packets with AVX-512) at a time, and the last few by
   // smaller kernels that sum differently; dst's rows are its columns, taken nr (4 or 8) at a time.
@@ -252,8 +253,9 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   const Index n = by_rows ? rows : cols;
   const Index align =
       by_rows || onednn ? 16 : std::lcm(Index(16), static_cast<Index>(ei::gebp_traits<Scalar, Scalar>::mr));
-  const Index chunk = ((n + threads - 1) / threads + align - 1) / align * align;
-  const auto slice = [&](int t) { return std::min(chunk, n - std::min(n, t * chunk)); };
+  const auto start = [&](int t) {
+    return t >= threads ? n : std::min(n, (t * n / threads + align / 2) / align * align);
+  };
   if constexpr (!onednn) {
     // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
     // caller instead of ending the program inside the parallel region.
@@ -266,7 +268,7 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
 #endif
   for (int t = 0; t < threads; ++t) {
-    const Index begin = t * chunk, size = slice(t);
+    const Index begin = start(t), size = start(t + 1) - begin;
     if (size <= 0) continue;
     try {
       if (by_rows)
