@@ -156,6 +156,10 @@ def keisan_env():
     return env
 
 
+class KeisanRunError(RuntimeError):
+    """A keisan example run that failed: its command line and stderr."""
+
+
 def keisan_epoch_seconds(binary, data, epochs, threads, flags):
     """Median seconds per epoch of the example's training loop, from its --metrics file (the
     printed figure has two decimals: too coarse for W1's 0.1 s epochs)."""
@@ -165,11 +169,11 @@ def keisan_epoch_seconds(binary, data, epochs, threads, flags):
                    "--metrics", str(metrics), *flags]
         run = subprocess.run(command, capture_output=True, text=True, env=keisan_env())
         if run.returncode != 0:
-            sys.exit(f"compare_pytorch.py: {' '.join(command)} failed (exit {run.returncode}):\n{run.stderr.strip()}")
+            raise KeisanRunError(f"{' '.join(command)} failed (exit {run.returncode}):\n{run.stderr.strip()}")
         with metrics.open() as f:
             seconds = [float(row["seconds"]) for row in csv.DictReader(f)]
         if not seconds:
-            sys.exit(f"compare_pytorch.py: {binary} wrote no epochs to its --metrics file")
+            raise KeisanRunError(f"{binary} wrote no epochs to its --metrics file")
         return statistics.median(seconds)
 
 
@@ -272,8 +276,11 @@ def main():
         print("|---" * (5 + len(examples)) + "|")
         for name, hidden, relu, batch in mlps:
             t, c, r = torch_mlp_epoch(x, y, [784, *hidden, 10], relu, batch, args.epochs, args.threads, name)
-            ks = [keisan_epoch_seconds(e, args.data, args.epochs, args.threads, keisan_mlp_flags(hidden, relu, batch))
-                  for e in examples]
+            try:
+                ks = [keisan_epoch_seconds(e, args.data, args.epochs, args.threads,
+                                           keisan_mlp_flags(hidden, relu, batch)) for e in examples]
+            except KeisanRunError as e:
+                sys.exit(f"compare_pytorch.py: {e}")
             print(f"| {name} | {t:.3f} | {c:.3f} | {r:.2f} | " + "".join(f"{k:.4f} | " for k in ks) +
                   (f"{t / min(ks):.2f} |" if ks else "- |"), flush=True)
             results.append({"workload": name, "threads": args.threads, "pytorch_s": t, "pytorch_cpu_s": c,
@@ -313,8 +320,9 @@ def main():
             if example_cnn:
                 try:
                     row += f" {keisan_epoch_seconds(example, args.data, args.cnn_epochs, args.threads, ['--model', model]):.1f} |"
-                except (subprocess.CalledProcessError, statistics.StatisticsError) as e:
-                    row += f" n/a ({type(e).__name__}) |"
+                except KeisanRunError as e:
+                    print(f"compare_pytorch.py: {e}", file=sys.stderr)
+                    row += " n/a (failed: see stderr) |"
             print(row)
 
 
