@@ -1,6 +1,6 @@
 // keisan benchmarks: one full training step (gather batch, forward, backward, SGD update, clear)
 // on W1 and W2, beside the raw GEMM floor of the same step (Eigen's GEMM, OpenBLAS's, and BLIS's
-// and oneDNN's when installed), and the heap allocations per steady-state step (must be 0).
+// and oneDNN's when installed, and keisan's own product), and the heap allocations per steady-state step (must be 0).
 // SPDX-License-Identifier: MIT
 #include "support/alloc_counter.hpp"
 // (alloc_counter.hpp first: it configures Eigen)
@@ -70,6 +70,21 @@ void BM_BlasFloor(benchmark::State& state) {
 }
 BENCHMARK(BM_BlasFloor)->Arg(1)->Arg(2)->ArgName("W");
 #endif
+
+/// The floor through keisan::detail::gemm, the products BM_TrainStep runs (faster than every
+/// library's floor where keisan splits off oneDNN's remainder columns).
+void BM_KeisanGemmFloor(benchmark::State& state) {
+  const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
+  bench::Floor floor(w.sizes, w.batch);
+  keisan::detail::GemmWorkspace<float> ws;
+  for (auto _ : state) {
+    floor.keisan_step(ws);
+    benchmark::DoNotOptimize(floor.dw.front().data());
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, w);
+}
+BENCHMARK(BM_KeisanGemmFloor)->Arg(1)->Arg(2)->ArgName("W");
 
 /// The core's peak: independent chains of fused multiply-adds on the widest vectors this build
 /// has (AVX-512, else AVX2 + FMA), in registers, nothing else. The ceiling any GEMM here can

@@ -99,6 +99,17 @@ struct Floor {
       if (l > 0) grad[l].noalias() = grad[l + 1] * w[l].transpose();
     }
   }
+  /// The same GEMMs through keisan's own product (keisan::detail::gemm: the kernel the build
+  /// chose, oneDNN's remainder columns transposed), with its workspace: what the step's products
+  /// alone cost, so the step against it is keisan's overhead beyond its GEMMs.
+  void keisan_step(keisan::detail::GemmWorkspace<float>& ws) {
+    const std::size_t layers = w.size();
+    for (std::size_t l = 0; l < layers; ++l) keisan::detail::gemm(act[l + 1], act[l], w[l], false, ws);
+    for (std::size_t l = layers; l-- > 0;) {
+      keisan::detail::gemm(dw[l], act[l].transpose(), grad[l + 1], false, ws);
+      if (l > 0) keisan::detail::gemm(grad[l], grad[l + 1], w[l].transpose(), false, ws);
+    }
+  }
   /// The same GEMMs through a row-major sgemm (OpenBLAS's cblas_sgemm, or one of gemm_libraries()).
   void step(Sgemm f) {
     const std::size_t layers = w.size();

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <limits>
 #include <thread>
+#include <vector>
 
 #include "keisan/core/threads.hpp"
 #include "support/helpers.hpp"
@@ -72,9 +73,12 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
     Index m, n, k;
   };
   // The book's and the CNNs' shapes (narrow classifier outputs, batch-deep dW, wide layers), a
-  // tiny product (Eigen's lazy path), depth 0 and sizes that are no multiple of any tile.
+  // tiny product (Eigen's lazy path), depth 0 and sizes that are no multiple of any tile. With
+  // oneDNN on AVX-512 the last n mod 16 < 8 columns of a product run transposed: 50 (48 + 2),
+  // 20 (16 + 4), 5 (all of them), 65 (64 + 1), and 15 rows (too few: not split).
   const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50},
-                          {3, 4, 5},      {1, 1, 1},      {7, 5, 0},     {33, 65, 17},  {1, 300, 200}};
+                          {3, 4, 5},      {1, 1, 1},      {7, 5, 0},     {33, 65, 17},  {1, 300, 200},
+                          {64, 20, 33},   {100, 5, 300},  {15, 50, 40}};
   for (const Shape& s : shapes)
     for (const bool ta : {false, true})
       for (const bool tb : {false, true}) check_product<TestType>(s.m, s.n, s.k, ta, tb);
@@ -110,14 +114,16 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
                    "[core][gemm][threads]", float, double) {
   // Over parallel_gemm_work (16 M multiply-adds), so with OpenMP these split: by rows (dst taller
   // than wide; 517 rows make uneven slices) or by columns (wider), operands stored plain or
-  // transposed, assigned over a NaN-filled destination of the right shape, and accumulated.
+  // transposed, assigned over a NaN-filled destination of the right shape, and accumulated. 259
+  // and 517 columns end in 3 and 5 columns that oneDNN's products run transposed (on AVX-512): in
+  // every row slice, or in the last column slice.
   using T = TestType;
   keisan::detail::GemmWorkspace<T> ws;
   const int threads_before = keisan::num_threads();
   struct Shape {
     Index m, n;
   };
-  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}}) {
+  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}}) {
     const Index m = shape.m, n = shape.n, k = 256;
     const Matrix<T> a = random_matrix<T>(m, k, 31), b = random_matrix<T>(k, n, 32), c0 = random_matrix<T>(m, n, 33);
     const Matrix<T> at = a.transpose(), bt = b.transpose();
@@ -219,5 +225,15 @@ TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it
   CHECK(c == before);
   CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 0.0F, c.data(), 6));
   CHECK((c - a * b).cwiseAbs().maxCoeff() <= 1e-4F);
+  // With its last 2 columns transposed: refused, C is still as it was (the transposed part waits
+  // in the scratch until the rest succeeded); accepted, it adds them in with beta 1.
+  std::vector<float> scratch(2 * (4 + 5));
+  const Matrix<float> product = c;
+  CHECK_FALSE(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 3, b.data(), 6, 1.0F, c.data(), 6, 2,
+                                           scratch.data()));
+  CHECK(c == product);
+  CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 1.0F, c.data(), 6, 2,
+                                     scratch.data()));
+  CHECK((c - 2 * a * b).cwiseAbs().maxCoeff() <= 1e-4F);
 }
 #endif

@@ -5,7 +5,9 @@
 // Eigen falls back to plain products.
 // With KEISAN_USE_ONEDNN (the CMake option), single-precision products run oneDNN's sgemm
 // instead, the fastest measured on the CPUs in docs/benchmarks.md; it packs into buffers it
-// mallocs per call (not through operator new), which keisan cannot lend it.
+// mallocs per call (not through operator new), which keisan cannot lend it. On AVX-512 the last
+// n mod 16 columns of a product, when fewer than 8, run as a transposed product (see
+// onednn_tail_columns): the book net's 784-50 layer then takes 33 us a product instead of 44.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -31,13 +33,15 @@
 
 namespace keisan::detail {
 
-/// Grow-only aligned scratch for GEMM packing blocks, one pair of blocks per thread (thread t's
-/// pair exists once reserve_threads(t + 1) ran).
+/// Grow-only aligned scratch for GEMM packing blocks, one set of blocks per thread (thread t's
+/// set exists once reserve_threads(t + 1) ran): Eigen's kernel packs into lhs and rhs, and
+/// oneDNN's products keep their transposed last columns in tail (onednn_sgemm).
 template <class Scalar>
 class GemmWorkspace {
  public:
   Scalar* lhs(Index n, int thread = 0) { return grow(blocks_[static_cast<std::size_t>(thread)].lhs, n); }
   Scalar* rhs(Index n, int thread = 0) { return grow(blocks_[static_cast<std::size_t>(thread)].rhs, n); }
+  Scalar* tail(Index n, int thread = 0) { return grow(blocks_[static_cast<std::size_t>(thread)].tail, n); }
   /// Makes room for threads 0 .. threads-1 (allocates only when the count grows).
   void reserve_threads(int threads) {
     if (blocks_.size() < static_cast<std::size_t>(threads)) blocks_.resize(static_cast<std::size_t>(threads));
@@ -46,7 +50,7 @@ class GemmWorkspace {
  private:
   using Buffer = std::vector<Scalar, Eigen::aligned_allocator<Scalar>>;
   struct Blocks {
-    Buffer lhs, rhs;
+    Buffer lhs, rhs, tail;
   };
   static Scalar* grow(Buffer& b, Index n) {
     if (static_cast<Index>(b.size()) < n) b.resize(static_cast<std::size_t>(n));
@@ -103,16 +107,6 @@ inline int calling_thread_slot() {
   return -1;
 }
 
-/// Grows the blocks of thread slots 0 .. threads-1 for a rows x cols x depth product, on the
-/// calling thread: an op that then multiplies on each of its own OpenMP threads (one product per
-/// thread, at most that size) allocates nothing inside its parallel region, and an allocation
-/// failure throws to the caller instead of ending the program there.
-template <class Scalar>
-void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth, int threads) {
-  ws.reserve_threads(threads);
-  for (int t = 0; t < threads; ++t) const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
-}
-
 #ifdef KEISAN_USE_ONEDNN
 /// Whether the oneDNN this process runs lets a handled signal corrupt the heap: its f32 GEMM
 /// kernels before 3.11.2 (Debian 12 ships 2.6.3) point rsp into the heap while they run (oneDNN
@@ -151,21 +145,72 @@ class AsyncSignalsHeld {
   sigset_t before_{};
 };
 
+/// The last columns of a row-major m x n product that gemm() has onednn_sgemm compute as a
+/// transposed product: n mod 16 when that is 1 to 7 and m is at least 16, on a CPU where oneDNN runs its
+/// AVX-512 kernels; else 0. Those kernels take dst's columns 16 at a time and run a remainder as a
+/// whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns alone 30); in the transposed
+/// product the remainder is the kernel's narrow dimension, where 2 columns cost 3 us.
+inline Index onednn_tail_columns(Index m, Index n) {
+  static const bool avx512 = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+  const Index tail = n % 16;
+  return avx512 && m >= 16 && tail < 8 ? tail : 0;
+}
+
 /// Row-major C (m x n) = op(A) op(B) + beta C through oneDNN's sgemm, on the calling thread alone
 /// (oneDNN's OpenMP pool would otherwise take omp_get_max_threads(); keisan splits the work
 /// itself, so every thread count gives the same bits), with the asynchronous signals held when
-/// onednn_signals_unsafe() (two syscalls per call). Returns false, having computed nothing, when
-/// oneDNN refuses: no memory for the packing buffers it mallocs per call, or operands it rejects.
+/// onednn_signals_unsafe() (two syscalls per call). The last `tail` columns (given `scratch` of
+/// tail * (m + k) floats) run as the transposed product D = op(B)tail^T op(A)^T (tail x m, op(B)'s
+/// columns copied to rows first unless B is stored transposed), then land in C. Returns
+/// false, having changed nothing, when oneDNN refuses: no memory for the packing buffers it mallocs
+/// per call, or operands it rejects.
 inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
-                         Index ldb, float beta, float* c, Index ldc) {
+                         Index ldb, float beta, float* c, Index ldc, Index tail = 0, float* scratch = nullptr) {
   const AsyncSignalsHeld held(onednn_signals_unsafe());
   const int threads_before = omp_in_parallel() != 0 ? 1 : omp_get_max_threads();
   if (threads_before != 1) omp_set_num_threads(1);
-  const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  const Index main = n - tail;
+  bool ok = true;
+  float* d = scratch;  // D, tail x m
+  if (tail > 0 && k > 0) {
+    const float* bt = b + main * ldb;  // op(B)'s last columns as rows: B's rows when stored transposed
+    Index ldbt = ldb;
+    if (!tb) {
+      float* rows = scratch + tail * m;
+      for (Index kk = 0; kk < k; ++kk)
+        for (Index j = 0; j < tail; ++j) rows[j * k + kk] = b[kk * ldb + main + j];
+      bt = rows, ldbt = k;
+    }
+    ok = dnnl_sgemm('N', ta ? 'N' : 'T', tail, m, k, 1.0f, bt, ldbt, a, lda, 0.0f, d, m) == dnnl_success;
+  } else if (tail > 0) {
+    std::fill(d, d + tail * m, 0.0f);
+  }
+  if (ok && main > 0)
+    ok = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, main, k, 1.0f, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
   if (threads_before != 1) omp_set_num_threads(threads_before);
-  return status == dnnl_success;
+  if (!ok) return false;
+  for (Index i = 0; i < m; ++i) {
+    float* row = c + i * ldc + main;
+    for (Index j = 0; j < tail; ++j) row[j] = beta == 0.0f ? d[j * m + i] : beta * row[j] + d[j * m + i];
+  }
+  return true;
 }
 #endif
+
+/// Grows the blocks of thread slots 0 .. threads-1 for a rows x cols x depth product, on the
+/// calling thread: an op that then multiplies on each of its own OpenMP threads (one product per
+/// thread, at most that size) allocates nothing inside its parallel region, and an allocation
+/// failure throws to the caller instead of ending the program there.
+template <class Scalar>
+void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth, int threads) {
+  ws.reserve_threads(threads);
+  for (int t = 0; t < threads; ++t) {
+    const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
+#ifdef KEISAN_USE_ONEDNN
+    if constexpr (std::is_same_v<Scalar, float>) ws.tail(onednn_tail_columns(rows, cols) * (rows + depth), t);
+#endif
+  }
+}
 
 /// dst = lhs * rhs (or dst += when `accumulate`), for a row-major dst (a Matrix, or a Map or block
 /// of one) and operands that are matrices, maps or their transposes. dst must already have the
@@ -208,6 +253,7 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
 #ifdef KEISAN_USE_ONEDNN
   constexpr bool onednn = std::is_same_v<Scalar, float>;
+  const Index onednn_tail = onednn ? onednn_tail_columns(rows, cols) : 0;
 #else
   constexpr bool onednn = false;
 #endif
@@ -221,8 +267,12 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
       // transpose of a row-major matrix) its rows at data + row.
       const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
       const float* b = rhs.data() + (rhs_row_major ? c0 : c0 * rhs.outerStride());
+      // The whole product's tail columns, in the slice that holds them (column slices start at
+      // multiples of 16), so each element is computed the same way at any thread count.
+      const Index tail = nc % 16 == onednn_tail ? onednn_tail : 0;
+      float* scratch = ws.tail(tail * (nr + depth), thread);
       if (onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
-                       accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride()))
+                       accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride(), tail, scratch))
         return;
       // oneDNN refused (no memory for its buffers): Eigen's kernel computes the slice instead,
       // with blocks reserve_gemm lent inside a parallel region, so a product there cannot fail.
@@ -256,10 +306,16 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   const auto start = [&](int t) {
     return t >= threads ? n : std::min(n, (t * n / threads + align / 2) / align * align);
   };
+  // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
+  // caller instead of ending the program inside the parallel region. (oneDNN's tail scratch for
+  // the whole product is as large as any slice's: column slices start at multiples of 16.)
   if constexpr (!onednn) {
-    // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
-    // caller instead of ending the program inside the parallel region.
     reserve_gemm(ws, rows, cols, depth, threads);
+  } else {
+    ws.reserve_threads(threads);
+#ifdef KEISAN_USE_ONEDNN
+    for (int t = 0; t < threads; ++t) ws.tail(onednn_tail * (rows + depth), t);
+#endif
   }
   // A failure to grow a thread's blocks (Eigen's kernel standing in for a oneDNN call that
   // refused) is caught per thread and rethrown here, outside.
