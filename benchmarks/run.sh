@@ -45,7 +45,7 @@ for preset in bench bench-blas; do
   for b in bench_train bench_gradient bench_ops bench_cnn; do
     echo "==> $preset/$b"
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" BLIS_NUM_THREADS="$threads" \
-      "build/$preset/benchmarks/$b" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+      "build/$preset/benchmarks/$b" --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
       --benchmark_format=json --benchmark_out="$out/$preset/$b.json" --benchmark_out_format=json >/dev/null
   done
 done
