@@ -75,7 +75,7 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
   // The book's and the CNNs' shapes (narrow classifier outputs, batch-deep dW, wide layers), a
   // tiny product (Eigen's lazy path), depth 0 and sizes that are no multiple of any tile. With
   // oneDNN on AVX-512 the last n mod 16 < 8 columns of a product run transposed: 50 (48 + 2),
-  // 20 (16 + 4), 5 (all of them), 65 (64 + 1), and 15 rows (too few: not split).
+  // 20 (16 + 4), 5 (all of them); not split: 15 rows, or 65 columns at depth 17 (too few).
   const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50},
                           {3, 4, 5},      {1, 1, 1},      {7, 5, 0},     {33, 65, 17},  {1, 300, 200},
                           {64, 20, 33},   {100, 5, 300},  {15, 50, 40}};

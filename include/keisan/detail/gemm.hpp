@@ -145,15 +145,16 @@ class AsyncSignalsHeld {
   sigset_t before_{};
 };
 
-/// The last columns of a row-major m x n product that gemm() has onednn_sgemm compute as a
-/// transposed product: n mod 16 when that is 1 to 7 and m is at least 16, on a CPU where oneDNN runs its
-/// AVX-512 kernels; else 0. Those kernels take dst's columns 16 at a time and run a remainder as a
-/// whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns alone 30); in the transposed
-/// product the remainder is the kernel's narrow dimension, where 2 columns cost 3 us.
-inline Index onednn_tail_columns(Index m, Index n) {
+/// The last columns of a row-major m x n x k product that gemm() has onednn_sgemm compute as a
+/// transposed product: n mod 16 when that is 1 to 7, m at least 16 and k at least 32, on a CPU
+/// where oneDNN runs its AVX-512 kernels; else 0. Those kernels take dst's columns 16 at a time
+/// and run a remainder as a whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns
+/// alone 30); in the transposed product the remainder is the kernel's narrow dimension, where 2
+/// columns cost 3 us. From 8 columns on, or with k = 10, the second call cost more than it saved.
+inline Index onednn_tail_columns(Index m, Index n, Index k) {
   static const bool avx512 = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
   const Index tail = n % 16;
-  return avx512 && m >= 16 && tail < 8 ? tail : 0;
+  return avx512 && m >= 16 && k >= 32 && tail < 8 ? tail : 0;
 }
 
 /// Row-major C (m x n) = op(A) op(B) + beta C through oneDNN's sgemm, on the calling thread alone
@@ -207,7 +208,7 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
   for (int t = 0; t < threads; ++t) {
     const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
 #ifdef KEISAN_USE_ONEDNN
-    if constexpr (std::is_same_v<Scalar, float>) ws.tail(onednn_tail_columns(rows, cols) * (rows + depth), t);
+    if constexpr (std::is_same_v<Scalar, float>) ws.tail(onednn_tail_columns(rows, cols, depth) * (rows + depth), t);
 #endif
   }
 }
@@ -253,7 +254,7 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
 #ifdef KEISAN_USE_ONEDNN
   constexpr bool onednn = std::is_same_v<Scalar, float>;
-  const Index onednn_tail = onednn ? onednn_tail_columns(rows, cols) : 0;
+  const Index onednn_tail = onednn ? onednn_tail_columns(rows, cols, depth) : 0;
 #else
   constexpr bool onednn = false;
 #endif
