@@ -75,10 +75,11 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
   // The book's and the CNNs' shapes (narrow classifier outputs, batch-deep dW, wide layers), a
   // tiny product (Eigen's lazy path), depth 0 and sizes that are no multiple of any tile. With
   // oneDNN on AVX-512 the last n mod 16 < 8 columns of a product run transposed: 50 (48 + 2),
-  // 20 (16 + 4), 5 (all of them); not split: 15 rows, or 65 columns at depth 17 (too few).
-  const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50},
-                          {3, 4, 5},      {1, 1, 1},      {7, 5, 0},     {33, 65, 17},  {1, 300, 200},
-                          {64, 20, 33},   {100, 5, 300},  {15, 50, 40}};
+  // 20 (16 + 4), 5 (all of them), 17 and 1 (a tail of 1: oneDNN's gemv), 23 (16 + 7); not split:
+  // 15 rows, or 65 columns at depth 17 (too few).
+  const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50}, {3, 4, 5},
+                          {1, 1, 1},      {7, 5, 0},      {33, 65, 17},  {1, 300, 200}, {64, 20, 33},   {100, 5, 300},
+                          {15, 50, 40},   {100, 17, 64},  {64, 1, 40},   {100, 23, 64}};
   for (const Shape& s : shapes)
     for (const bool ta : {false, true})
       for (const bool tb : {false, true}) check_product<TestType>(s.m, s.n, s.k, ta, tb);
@@ -114,16 +115,16 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
                    "[core][gemm][threads]", float, double) {
   // Over parallel_gemm_work (16 M multiply-adds), so with OpenMP these split: by rows (dst taller
   // than wide; 517 rows make uneven slices) or by columns (wider), operands stored plain or
-  // transposed, assigned over a NaN-filled destination of the right shape, and accumulated. 259
-  // and 517 columns end in 3 and 5 columns that oneDNN's products run transposed (on AVX-512): in
-  // every row slice, or in the last column slice.
+  // transposed, assigned over a NaN-filled destination of the right shape, and accumulated. 259,
+  // 517 and 257 columns end in 3, 5 and 1 columns that oneDNN's products run transposed (on
+  // AVX-512): in every row slice, or in the last column slice.
   using T = TestType;
   keisan::detail::GemmWorkspace<T> ws;
   const int threads_before = keisan::num_threads();
   struct Shape {
     Index m, n;
   };
-  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}}) {
+  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}, Shape{300, 257}}) {
     const Index m = shape.m, n = shape.n, k = 256;
     const Matrix<T> a = random_matrix<T>(m, k, 31), b = random_matrix<T>(k, n, 32), c0 = random_matrix<T>(m, n, 33);
     const Matrix<T> at = a.transpose(), bt = b.transpose();
@@ -225,11 +226,15 @@ TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it
   CHECK(c == before);
   CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 0.0F, c.data(), 6));
   CHECK((c - a * b).cwiseAbs().maxCoeff() <= 1e-4F);
-  // With its last 2 columns transposed: refused, C is still as it was (the transposed part waits
-  // in the scratch until the rest succeeded); accepted, it adds them in with beta 1.
+  // With its last 2 columns transposed: refused, C is still as it was, whether the transposed call
+  // refuses (lda 3) or only the main one (ldc 3 < its 4 columns: the transposed part waits in the
+  // scratch until the rest succeeded); accepted, it adds them in with beta 1.
   std::vector<float> scratch(2 * (4 + 5));
   const Matrix<float> product = c;
   CHECK_FALSE(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 3, b.data(), 6, 1.0F, c.data(), 6, 2,
+                                           scratch.data()));
+  CHECK(c == product);
+  CHECK_FALSE(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 1.0F, c.data(), 3, 2,
                                            scratch.data()));
   CHECK(c == product);
   CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 1.0F, c.data(), 6, 2,

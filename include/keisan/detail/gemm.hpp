@@ -174,9 +174,11 @@ inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const floa
   bool ok = true;
   float* d = scratch;  // D, tail x m
   if (tail > 0 && k > 0) {
-    const float* bt = b + main * ldb;  // op(B)'s last columns as rows: B's rows when stored transposed
+    const float* bt = b;  // op(B)'s last columns as rows: B's rows when stored transposed
     Index ldbt = ldb;
-    if (!tb) {
+    if (tb) {
+      bt = b + main * ldb;
+    } else {
       float* rows = scratch + tail * m;
       for (Index kk = 0; kk < k; ++kk)
         for (Index j = 0; j < tail; ++j) rows[j * k + kk] = b[kk * ldb + main + j];
@@ -208,7 +210,9 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
   for (int t = 0; t < threads; ++t) {
     const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
 #ifdef KEISAN_USE_ONEDNN
-    if constexpr (std::is_same_v<Scalar, float>) ws.tail(onednn_tail_columns(rows, cols, depth) * (rows + depth), t);
+    // A smaller product can have a tail where this one has none (cols 48, then 36): room for 7.
+    if constexpr (std::is_same_v<Scalar, float>)
+      ws.tail(onednn_tail_columns(rows, std::min<Index>(cols, 7), depth) * (rows + depth), t);
 #endif
   }
 }
