@@ -18,7 +18,7 @@ struct GradientCase {
   explicit GradientCase(keisan::Index hidden)
       : net(bench::make_net({784, hidden, 10}, false, 42)),
         params(net.parameters()),
-        data(bench::make_data(784, 100, 5)) {
+        data(bench::make_data<float>(784, 100, 5)) {
     data.slice(0, 100, batch);
   }
   keisan::Var<float> loss(keisan::Graph<float>& graph) {

@@ -61,11 +61,13 @@ void BM_Op(benchmark::State& state) {
   }
 }
 
-/// Dataset::gather of one batch of shuffled rows (Arg 0: W1's 100; Arg 1: W2's 128), as in
-/// bench_train's step, from the same 10-batch set.
+/// Dataset::gather of one batch of shuffled rows (W:1, W1's 100; W:2, W2's 128), as in
+/// bench_train's step: from the same 10-batch set (full:0), or from a full MNIST-sized 60000 rows
+/// (full:1, which no cache holds); stored as float or as bytes (as the MNIST example stores them).
+template <class Stored>
 void BM_Gather(benchmark::State& state) {
-  const keisan::Index batch = state.range(0) == 0 ? 100 : 128;
-  const auto data = bench::make_data(784, batch, 7);
+  const keisan::Index batch = state.range(0) == 1 ? 100 : 128;
+  const auto data = bench::make_data<Stored>(784, batch, 7, state.range(1) == 1 ? 60000 : 0);
   keisan::MinibatchSampler sampler(data.size(), batch, {keisan::Sampling::shuffle, true, 3});
   keisan::Batch<float> out;
   std::vector<keisan::Index> idx;
@@ -106,6 +108,7 @@ BENCHMARK_TEMPLATE(BM_Op, Op::relu, false)->Name("BM_ReluForward")->Arg(0)->Arg(
 BENCHMARK_TEMPLATE(BM_Op, Op::relu, true)->Name("BM_ReluBackward")->Arg(0)->Arg(1);
 BENCHMARK_TEMPLATE(BM_Op, Op::softmax_ce, false)->Name("BM_SoftmaxCrossEntropyForward")->Arg(0)->Arg(1);
 BENCHMARK_TEMPLATE(BM_Op, Op::softmax_ce, true)->Name("BM_SoftmaxCrossEntropyBackward")->Arg(0)->Arg(1);
-BENCHMARK(BM_Gather)->Arg(0)->Arg(1);
+BENCHMARK_TEMPLATE(BM_Gather, float)->ArgsProduct({{1, 2}, {0, 1}})->ArgNames({"W", "full"});
+BENCHMARK_TEMPLATE(BM_Gather, std::uint8_t)->ArgsProduct({{1, 2}, {0, 1}})->ArgNames({"W", "full"});
 BENCHMARK(BM_GatherContiguous)->Arg(0)->Arg(1);
 BENCHMARK_MAIN();

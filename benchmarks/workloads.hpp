@@ -5,8 +5,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <keisan/keisan.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gemm_libraries.hpp"
@@ -66,15 +68,24 @@ inline keisan::Sequential<float> make_net(const std::vector<Index>& sizes, bool 
   return net;
 }
 
-/// A random dataset of 10 batches: pixels in [0, 1), labels 0-9.
-inline keisan::Dataset<float> make_data(Index features, Index batch, std::uint64_t seed) {
+/// A random dataset of `rows` samples (10 batches unless given), labels 0-9. Stored as the
+/// MNIST example stores its images, bytes read as pixel / 255 (Stored = std::uint8_t), or as
+/// float pixels in [0, 1).
+template <class Stored = std::uint8_t>
+inline keisan::Dataset<float, Stored> make_data(Index features, Index batch, std::uint64_t seed, Index rows = 0) {
   keisan::Rng rng(seed);
-  const Index n = 10 * batch;
-  Matrix<float> x(n, features);
-  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(keisan::uniform_unit(rng));
+  const Index n = rows > 0 ? rows : 10 * batch;
+  Matrix<Stored> x(n, features);
+  for (Index i = 0; i < x.size(); ++i) {
+    if constexpr (std::is_same_v<Stored, float>)
+      x.data()[i] = static_cast<float>(keisan::uniform_unit(rng));
+    else
+      x.data()[i] = static_cast<Stored>(keisan::uniform_index(rng, 256));
+  }
   std::vector<int> y(static_cast<std::size_t>(n));
   for (auto& l : y) l = static_cast<int>(keisan::uniform_index(rng, 10));
-  return keisan::Dataset<float>(std::move(x), std::move(y), 10);
+  return keisan::Dataset<float, Stored>(std::move(x), std::move(y), 10,
+                                        std::is_same_v<Stored, float> ? 1.0f : 1.0f / 255);
 }
 
 /// The floor: exactly the GEMMs a training step needs, preallocated, nothing else.

@@ -15,7 +15,7 @@ namespace mnist_example {
 /// statistics, and Dropout with its masks, its engines reseeded before every forward pass so that
 /// the finite differences see the same function each time. Biases that feed a BatchNorm are left
 /// out of the end-to-end check (their gradient is zero by construction).
-bool run_gradcheck(const Config& c, keisan::Sequential<float>& net, const keisan::Dataset<float>& train) {
+bool run_gradcheck(const Config& c, keisan::Sequential<float>& net, const Images& train) {
   keisan::Rng rng(c.seed);
   auto net64 = make_net<double>(c, rng);
   auto s32 = net.state();
@@ -24,7 +24,9 @@ bool run_gradcheck(const Config& c, keisan::Sequential<float>& net, const keisan
     if (s32[i].matrix != nullptr) *s64[i].matrix = s32[i].matrix->cast<double>();
   const bool cnn = c.model != "mlp";
   const keisan::Index samples = cnn ? 2 : 8;
-  const keisan::Matrix<double> x = train.features().topRows(samples).cast<double>();
+  keisan::Matrix<float> x32;
+  train.read_rows(0, samples, x32);
+  const keisan::Matrix<double> x = x32.cast<double>();
   const std::vector<int> labels(train.labels().begin(), train.labels().begin() + samples);
   keisan::GradcheckOptions opt;
   opt.max_elements_per_parameter =

@@ -124,10 +124,10 @@ std::string mnist_file(const std::string& dir, const std::string& stem) {
 
 /// Refuses a data set the network cannot use, naming its file: no images, or images that are not
 /// MNIST's 28x28.
-void check_images(const keisan::Dataset<float>& set, const std::string& file, const char* role) {
+void check_images(const Images& set, const std::string& file, const char* role) {
   if (set.size() == 0) throw keisan::FormatError("keisan: " + file + ": holds no images; nothing to " + role);
-  if (set.features().cols() != 784)
-    throw keisan::FormatError("keisan: " + file + ": images of " + std::to_string(set.features().cols()) +
+  if (set.num_features() != 784)
+    throw keisan::FormatError("keisan: " + file + ": images of " + std::to_string(set.num_features()) +
                               " pixels; this network takes MNIST's 28x28 = 784");
 }
 
@@ -231,32 +231,32 @@ int run(const Config& c) {
     check_output_path(c.dot, "--dot", Output::in_place);
     check_output_path(c.save, "--save", Output::replaced);
   }
-  const auto mnist = keisan::load_mnist<float>(dir);
+  const auto mnist = keisan::load_mnist<float, std::uint8_t>(dir);
   check_images(mnist.train, mnist_file(dir, "train-images-idx3-ubyte"), "train on");
   check_images(mnist.test, mnist_file(dir, "t10k-images-idx3-ubyte"), "test on");
-  keisan::Dataset<float> first_images;  // --train-limit N: a copy of the first N (else unused)
+  Images first_images;  // --train-limit N: a copy of the first N (else unused)
   if (c.train_limit > 0) {
     if (c.train_limit > mnist.train.size())
       throw std::invalid_argument("--train-limit " + std::to_string(c.train_limit) +
                                   " is larger than the training set (" + std::to_string(mnist.train.size()) +
                                   " images)");
     const keisan::Index n = static_cast<keisan::Index>(c.train_limit);
-    first_images =
-        keisan::Dataset<float>(mnist.train.features().topRows(n),
-                               std::vector<int>(mnist.train.labels().begin(), mnist.train.labels().begin() + n), 10);
+    first_images = Images(mnist.train.features().topRows(n),
+                          std::vector<int>(mnist.train.labels().begin(), mnist.train.labels().begin() + n), 10,
+                          mnist.train.scale());
   }
-  const keisan::Dataset<float>& train = c.train_limit > 0 ? first_images : mnist.train;
-  keisan::Dataset<float> first_tests;  // --test-limit N: the first N test images
+  const Images& train = c.train_limit > 0 ? first_images : mnist.train;
+  Images first_tests;  // --test-limit N: the first N test images
   if (c.test_limit > 0) {
     if (c.test_limit > mnist.test.size())
       throw std::invalid_argument("--test-limit " + std::to_string(c.test_limit) + " is larger than the test set (" +
                                   std::to_string(mnist.test.size()) + " images)");
     const keisan::Index n = static_cast<keisan::Index>(c.test_limit);
     first_tests =
-        keisan::Dataset<float>(mnist.test.features().topRows(n),
-                               std::vector<int>(mnist.test.labels().begin(), mnist.test.labels().begin() + n), 10);
+        Images(mnist.test.features().topRows(n),
+               std::vector<int>(mnist.test.labels().begin(), mnist.test.labels().begin() + n), 10, mnist.test.scale());
   }
-  const keisan::Dataset<float>& test = c.test_limit > 0 ? first_tests : mnist.test;
+  const Images& test = c.test_limit > 0 ? first_tests : mnist.test;
   check_sizes(c, train.size());
   std::printf("data: %s (%lld train, %lld test images) from %s\n",
               mnist.train.size() == 60000 ? "full MNIST" : "MNIST subset", static_cast<long long>(mnist.train.size()),
@@ -460,7 +460,7 @@ int run(const Config& c) {
     const double train_loss = loss_sum / static_cast<double>(steps);
     const double train_acc = static_cast<double>(hits) / static_cast<double>(seen);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double test_acc = evaluator.accuracy(net, test.features(), test.labels());
+    const double test_acc = evaluator.accuracy(net, test);
     std::printf("epoch %2lld  train loss %.4f  train acc %.4f  test acc %.4f  %.2fs\n", static_cast<long long>(epoch),
                 train_loss, train_acc, test_acc, seconds);
     std::fflush(stdout);
@@ -489,7 +489,7 @@ int run(const Config& c) {
                 c.dot.c_str());
   }
   std::vector<std::vector<long>> confusion(10, std::vector<long>(10, 0));
-  const std::vector<int>& predicted = evaluator.predict(net, test.features());
+  const std::vector<int>& predicted = evaluator.predict(net, test);
   keisan::Index hits = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) {
     const int truth = test.labels()[i];

@@ -311,6 +311,18 @@ TEST_CASE("Threads: parallel_rows covers every row once, and optimizer updates a
   REQUIRE(a.labels == b.labels);
   for (std::size_t i = 0; i < idx.size(); ++i)
     REQUIRE(b.x.row(static_cast<keisan::Index>(i)) == wide.features().row(idx[i]));
+  // Stored as bytes: the same split, converted on the way.
+  const keisan::Dataset<float, std::uint8_t> bytes(
+      wide.features().unaryExpr([](float v) { return static_cast<std::uint8_t>(v * 255); }), std::vector<int>(500, 1),
+      2, 1.0f / 255);
+  keisan::set_num_threads(1);
+  bytes.gather(idx, a);
+  keisan::set_num_threads(2);
+  bytes.gather(idx, b);
+  keisan::set_num_threads(threads_before);
+  REQUIRE(a.x == b.x);
+  for (std::size_t i = 0; i < idx.size(); ++i)
+    REQUIRE(b.x.row(static_cast<keisan::Index>(i)) == bytes.features().row(idx[i]).cast<float>() * (1.0f / 255));
 }
 
 TEST_CASE("Zero allocations: the Evaluator's second pass over images through a CNN allocates nothing", "[nn][alloc]") {
@@ -385,6 +397,21 @@ TEST_CASE("Zero allocations: the Evaluator's second pass over a dataset allocate
       keisan::test::count_allocations([&] { second = evaluator.accuracy(net, data.features(), data.labels()); });
   REQUIRE(allocs == 0);
   REQUIRE(second == first);
+  // The Dataset overload, and a dataset stored as bytes: converted batch by batch, allocation-free.
+  double whole = -1;
+  REQUIRE(evaluator.accuracy(net, data) == first);
+  REQUIRE(keisan::test::count_allocations([&] { whole = evaluator.accuracy(net, data); }) == 0);
+  REQUIRE(whole == first);
+  const keisan::Matrix<std::uint8_t> pixels =
+      random_matrix<float>(250, data.num_features(), 35, 0, 255).cast<std::uint8_t>();
+  const keisan::Dataset<float, std::uint8_t> bytes(pixels, data.labels(), 2, 1.0f / 255);
+  const keisan::Matrix<float> as_float = pixels.cast<float>() * (1.0f / 255);
+  const std::vector<int> expected = evaluator.predict(net, as_float);
+  REQUIRE(evaluator.predict(net, bytes) == expected);
+  REQUIRE(keisan::test::count_allocations([&] { whole = evaluator.accuracy(net, bytes); }) == 0);
+  REQUIRE(whole == evaluator.accuracy(net, as_float, data.labels()));
+  REQUIRE_THROWS_WITH(evaluator.accuracy(net, keisan::Dataset<float, std::uint8_t>()),
+                      "keisan::Evaluator::accuracy: the dataset is empty");
 }
 
 TEST_CASE("Zero allocations: weight decay (weights only), parameters without a gradient, clip_grad_norm, a schedule",

@@ -175,4 +175,15 @@ TEST_CASE("MNIST: the bundled subset loads, scaled to [0, 1]", "[data]") {
   REQUIRE(mnist.train.features().maxCoeff() == 1.0f);
   REQUIRE(mnist.train.labels()[0] == 5);  // MNIST's first training image is a 5
   REQUIRE(mnist.test.labels()[0] == 7);   // and its first test image a 7
+  // Kept as bytes, the same images read as the same floats, bit for bit.
+  const auto bytes = keisan::load_mnist<float, std::uint8_t>(KEISAN_MNIST_SUBSET_DIR);
+  REQUIRE(bytes.train.scale() == 1.0f / 255);
+  REQUIRE(bytes.train.labels() == mnist.train.labels());
+  REQUIRE(bytes.test.labels() == mnist.test.labels());
+  keisan::Matrix<float> train, test;
+  bytes.train.read_rows(0, bytes.train.size(), train);
+  bytes.test.read_rows(0, bytes.test.size(), test);
+  REQUIRE(train == mnist.train.features());
+  REQUIRE(test == mnist.test.features());
+  REQUIRE(bytes.train.features().cast<int>().maxCoeff() == 255);
 }

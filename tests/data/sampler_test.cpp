@@ -1,6 +1,8 @@
 // keisan tests: Dataset and MinibatchSampler.
 // SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <set>
 
@@ -203,4 +205,68 @@ TEST_CASE("Dataset: validation and gathering", "[data]") {
   d.slice(1, 2, batch);
   REQUIRE(batch.x == X.bottomRows(2));
   REQUIRE_THROWS_WITH(d.slice(2, 2, batch), "keisan::Dataset::slice: rows [2, 4) are out of range for 3 samples");
+}
+
+TEST_CASE("Dataset: bytes read as Scalar(byte) * scale, the same bits as float features scaled alike", "[data]") {
+  using keisan::Dataset;
+  using keisan::Index;
+  using keisan::Matrix;
+  Matrix<std::uint8_t> bytes(4, 3);
+  bytes << 0, 1, 2, 127, 128, 129, 253, 254, 255, 7, 70, 200;
+  const std::vector<int> labels{3, 1, 0, 2};
+  const float scale = 1.0f / 255;
+  const Dataset<float, std::uint8_t> compact(bytes, labels, 4, scale);
+  const Dataset<float> wide(bytes.cast<float>() * scale, labels, 4);
+  REQUIRE(compact.features() == bytes);  // as stored
+  REQUIRE(compact.scale() == scale);
+  REQUIRE(wide.scale() == 1.0f);
+  keisan::Batch<float> a, b;
+  const std::vector<Index> order{3, 0, 2, 2};
+  compact.gather(order, a);
+  wide.gather(order, b);
+  REQUIRE(a.x.rows() == 4);
+  REQUIRE(a.x == b.x);  // bit for bit: both are static_cast<float>(byte) * scale
+  REQUIRE(a.labels == std::vector<int>{2, 3, 0, 0});
+  REQUIRE(a.x(1, 2) == static_cast<float>(2) * scale);
+  compact.slice(1, 2, a);
+  REQUIRE(a.x == wide.features().middleRows(1, 2));
+  REQUIRE(a.labels == std::vector<int>{1, 0});
+  Matrix<float> rows;
+  compact.read_rows(0, 4, rows);
+  REQUIRE(rows == wide.features());
+  compact.read_rows(4, 0, rows);  // an empty range at the end is a range
+  REQUIRE(rows.rows() == 0);
+  REQUIRE(rows.cols() == 3);
+  // double from bytes, any finite scale
+  const Dataset<double, std::uint8_t> doubled(bytes, labels, 4, 2.0);
+  keisan::Batch<double> c;
+  doubled.gather({1}, c);
+  REQUIRE(c.x == (Matrix<double>(1, 3) << 254.0, 256.0, 258.0).finished());
+}
+
+TEST_CASE("Dataset: bad scales and row ranges throw, naming them", "[data]") {
+  using keisan::Dataset;
+  using keisan::Matrix;
+  const Matrix<std::uint8_t> bytes = Matrix<std::uint8_t>::Constant(2, 2, 9);
+  REQUIRE_THROWS_MATCHES((Dataset<float, std::uint8_t>(bytes, {0, 1}, 2, std::nanf(""))), keisan::ValueError,
+                         Catch::Matchers::Message("keisan::Dataset: the scale must be finite, got nan"));
+  REQUIRE_THROWS_WITH((Dataset<float, std::uint8_t>(bytes, {0, 1}, 2, HUGE_VALF)),
+                      "keisan::Dataset: the scale must be finite, got inf");
+  REQUIRE_THROWS_WITH(Dataset<float>(Matrix<float>::Zero(2, 2), {0, 1}, 2, 0.5f),
+                      "keisan::Dataset: a dataset that stores its Scalar type has scale 1 (its features are the "
+                      "values), got 0.500000; scale the features before");
+  REQUIRE_THROWS_WITH((Dataset<float, std::uint8_t>(bytes, {0}, 2, 1.0f)),
+                      "keisan::Dataset: features are 2x2 but there are 1 labels (one per row)");
+  const Dataset<float, std::uint8_t> d(bytes, {0, 1}, 2, 1.0f);
+  Matrix<float> out;
+  REQUIRE_THROWS_MATCHES(
+      d.read_rows(1, 2, out), keisan::ValueError,
+      Catch::Matchers::Message("keisan::Dataset::read_rows: rows [1, 3) are out of range for 2 samples"));
+  REQUIRE_THROWS_WITH(d.read_rows(-1, 1, out),
+                      "keisan::Dataset::read_rows: rows [-1, 0) are out of range for 2 samples");
+  REQUIRE_THROWS_WITH(d.read_rows(0, -1, out),
+                      "keisan::Dataset::read_rows: rows [0, -1) are out of range for 2 samples");
+  keisan::Batch<float> batch;
+  REQUIRE_THROWS_WITH(d.gather({0, 2}, batch), "keisan::Dataset::gather: index 2 is out of range for 2 samples");
+  REQUIRE_THROWS_WITH(d.slice(2, 1, batch), "keisan::Dataset::slice: rows [2, 3) are out of range for 2 samples");
 }

@@ -3,11 +3,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "keisan/core/error.hpp"
 #include "keisan/core/graph.hpp"
+#include "keisan/data/dataset.hpp"
 #include "keisan/nn/module.hpp"
 
 namespace keisan {
@@ -16,7 +18,7 @@ namespace keisan {
 /// and the final short one, evaluating the same dataset again allocates nothing.
 /// @code
 /// keisan::Evaluator<float> evaluator(1000);
-/// double acc = evaluator.accuracy(net, test.features(), test.labels());   // eval mode, no-grad
+/// double acc = evaluator.accuracy(net, test);   // a Dataset, or features and labels; eval mode, no-grad
 /// const std::vector<int>& predicted = evaluator.predict(net, test.features());
 /// @endcode
 template <class Scalar>
@@ -32,16 +34,50 @@ class Evaluator {
   /// (one output column per class). Runs `module` in eval mode (its mode is restored afterwards)
   /// with no gradients. The reference stays valid until the next call.
   const std::vector<int>& predict(Module<Scalar>& module, const Matrix<Scalar>& features) {
+    return predict_rows(module, features.rows(), [&](Index begin, Index count, Matrix<Scalar>& chunk) {
+      chunk = features.middleRows(begin, count);
+    });
+  }
+
+  /// The same for every row of a Dataset, read batch by batch (a dataset stored narrower than
+  /// Scalar is converted one batch at a time, never whole).
+  template <class Stored>
+  const std::vector<int>& predict(Module<Scalar>& module, const Dataset<Scalar, Stored>& data) {
+    return predict_rows(module, data.size(),
+                        [&](Index begin, Index count, Matrix<Scalar>& chunk) { data.read_rows(begin, count, chunk); });
+  }
+
+  /// The fraction of rows whose prediction equals their label. Throws ShapeError when there is
+  /// not one label per row, ValueError for an empty dataset (an accuracy of 0/0 means nothing).
+  double accuracy(Module<Scalar>& module, const Matrix<Scalar>& features, const std::vector<int>& labels) {
+    check_counts(features.rows(), labels);
+    return hits(predict(module, features), labels);
+  }
+
+  /// The fraction of a Dataset's rows predicted as their label. Throws ValueError when it is empty.
+  template <class Stored>
+  double accuracy(Module<Scalar>& module, const Dataset<Scalar, Stored>& data) {
+    check_counts(data.size(), data.labels());
+    return hits(predict(module, data), data.labels());
+  }
+
+  [[nodiscard]] Index batch_size() const noexcept { return batch_; }
+
+ private:
+  /// Runs `rows` rows through `module` in batches; fill(begin, count, chunk) puts rows
+  /// [begin, begin + count) of the input into chunk.
+  template <class Fill>
+  const std::vector<int>& predict_rows(Module<Scalar>& module, Index rows, const Fill& fill) {
     EvalScope<Scalar> eval(module);
-    predictions_.resize(static_cast<std::size_t>(features.rows()));
-    for (Index begin = 0; begin < features.rows(); begin += batch_) {
-      const Index count = std::min(batch_, features.rows() - begin);
+    predictions_.resize(static_cast<std::size_t>(rows));
+    for (Index begin = 0; begin < rows; begin += batch_) {
+      const Index count = std::min(batch_, rows - begin);
       // Full batches and the final short one each keep their own graph, so neither reshapes
       // the other's buffers (a reshape is an allocation).
       const bool full = count == batch_;
       Graph<Scalar>& g = full ? full_graph_ : tail_graph_;
       Matrix<Scalar>& chunk = full ? full_chunk_ : tail_chunk_;
-      chunk = features.middleRows(begin, count);
+      fill(begin, count, chunk);
       g.clear();
       NoGradScope<Scalar> no_grad(g);
       const Matrix<Scalar>& out = module(g.input(chunk)).value();
@@ -57,22 +93,19 @@ class Evaluator {
     return predictions_;
   }
 
-  /// The fraction of rows whose prediction equals their label. Throws ShapeError when there is
-  /// not one label per row, ValueError for an empty dataset (an accuracy of 0/0 means nothing).
-  double accuracy(Module<Scalar>& module, const Matrix<Scalar>& features, const std::vector<int>& labels) {
-    if (static_cast<Index>(labels.size()) != features.rows())
-      throw ShapeError("keisan::Evaluator::accuracy: " + std::to_string(features.rows()) + " rows but " +
+  static void check_counts(Index rows, const std::vector<int>& labels) {
+    if (static_cast<Index>(labels.size()) != rows)
+      throw ShapeError("keisan::Evaluator::accuracy: " + std::to_string(rows) + " rows but " +
                        std::to_string(labels.size()) + " labels");
-    if (features.rows() == 0) throw ValueError("keisan::Evaluator::accuracy: the dataset is empty");
-    const std::vector<int>& predicted = predict(module, features);
-    Index hits = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) hits += predicted[i] == labels[i];
-    return static_cast<double>(hits) / static_cast<double>(labels.size());
+    if (rows == 0) throw ValueError("keisan::Evaluator::accuracy: the dataset is empty");
   }
 
-  [[nodiscard]] Index batch_size() const noexcept { return batch_; }
+  static double hits(const std::vector<int>& predicted, const std::vector<int>& labels) {
+    Index n = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) n += predicted[i] == labels[i];
+    return static_cast<double>(n) / static_cast<double>(labels.size());
+  }
 
- private:
   Index batch_;
   Graph<Scalar> full_graph_, tail_graph_;
   Matrix<Scalar> full_chunk_, tail_chunk_;
