@@ -17,7 +17,20 @@ void set_flops(benchmark::State& state, const bench::Workload& w) {
   state.SetLabel(w.name);
 }
 
-void BM_TrainStep(benchmark::State& state) {
+/// Runs a benchmark's body with every single-precision product on `kernel`, as it was after.
+class KernelScope {
+ public:
+  explicit KernelScope(keisan::GemmKernel kernel) : before_(keisan::gemm_kernel()) { keisan::set_gemm_kernel(kernel); }
+  ~KernelScope() { keisan::set_gemm_kernel(before_); }
+  KernelScope(const KernelScope&) = delete;
+  KernelScope& operator=(const KernelScope&) = delete;
+
+ private:
+  keisan::GemmKernel before_;
+};
+
+void BM_TrainStep(benchmark::State& state, keisan::GemmKernel kernel) {
+  const KernelScope scope(kernel);
   const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
   auto net = bench::make_net(w.sizes, w.relu, 42);
   const auto data = bench::make_data(w.sizes.front(), w.batch, 7);
@@ -72,8 +85,9 @@ BENCHMARK(BM_BlasFloor)->Arg(1)->Arg(2)->ArgName("W");
 #endif
 
 /// The floor through keisan::detail::gemm, the products BM_TrainStep runs (faster than every
-/// library's floor where keisan splits off oneDNN's remainder columns).
-void BM_KeisanGemmFloor(benchmark::State& state) {
+/// library's floor where keisan splits off oneDNN's remainder columns, or mixes the kernels).
+void BM_KeisanGemmFloor(benchmark::State& state, keisan::GemmKernel kernel) {
+  const KernelScope scope(kernel);
   const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
   bench::Floor floor(w.sizes, w.batch);
   keisan::detail::GemmWorkspace<float> ws;
@@ -84,7 +98,6 @@ void BM_KeisanGemmFloor(benchmark::State& state) {
   }
   set_flops(state, w);
 }
-BENCHMARK(BM_KeisanGemmFloor)->Arg(1)->Arg(2)->ArgName("W");
 
 /// The core's peak: independent chains of fused multiply-adds on the widest vectors this build
 /// has (AVX-512, else AVX2 + FMA), in registers, nothing else. The ceiling any GEMM here can
@@ -134,12 +147,27 @@ void BM_LibraryFloor(benchmark::State& state, bench::Sgemm sgemm) {
 
 }  // namespace
 
-BENCHMARK(BM_TrainStep)->Arg(1)->Arg(2)->ArgName("W");
 BENCHMARK(BM_EigenFloor)->Arg(1)->Arg(2)->ArgName("W");
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // The step and keisan's own products as a user gets them (the kernel chosen per product), and,
+  // in a build with oneDNN, with every product forced onto one kernel: /eigen, /onednn.
+  struct Kernel {
+    std::string suffix;
+    keisan::GemmKernel kernel;
+  };
+  std::vector<Kernel> kernels{{"", keisan::GemmKernel::automatic}};
+  if (keisan::has_onednn())
+    kernels.insert(kernels.end(), {{"/eigen", keisan::GemmKernel::eigen}, {"/onednn", keisan::GemmKernel::onednn}});
+  for (const auto& [suffix, kernel] : kernels) {
+    benchmark::RegisterBenchmark(("BM_TrainStep" + suffix).c_str(), BM_TrainStep, kernel)->Arg(1)->Arg(2)->ArgName("W");
+    benchmark::RegisterBenchmark(("BM_KeisanGemmFloor" + suffix).c_str(), BM_KeisanGemmFloor, kernel)
+        ->Arg(1)
+        ->Arg(2)
+        ->ArgName("W");
+  }
   for (const auto& lib : bench::gemm_libraries())
     benchmark::RegisterBenchmark(("BM_LibraryFloor/" + lib.name).c_str(), BM_LibraryFloor, lib.sgemm)
         ->Arg(1)

@@ -9,6 +9,7 @@
 #include "keisan/check/gradcheck_nodes.hpp"
 #include "keisan/check/numerical_gradient.hpp"
 #include "keisan/core/error.hpp"
+#include "keisan/core/gemm_kernel.hpp"
 #include "keisan/core/gradient.hpp"
 #include "keisan/core/graph.hpp"
 #include "keisan/core/image.hpp"

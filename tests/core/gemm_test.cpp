@@ -1,7 +1,8 @@
 // keisan tests: detail::gemm, the one place every matrix product goes through (Eigen's kernel, or
-// oneDNN's sgemm for float with KEISAN_USE_ONEDNN), against Eigen's plain product: every
-// transpose, assign and accumulate, a block of a larger matrix as destination, empty and tiny
-// shapes, the same bits on one thread and two, and products that signals interrupt.
+// oneDNN's sgemm for float with KEISAN_USE_ONEDNN, as set_gemm_kernel chooses), against Eigen's
+// plain product: every transpose, assign and accumulate, a block of a larger matrix as
+// destination, empty and tiny shapes, the same bits on one thread and two, products that signals
+// interrupt, and detail::thin_product (a oneDNN product's last columns on AVX2).
 // SPDX-License-Identifier: MIT
 #include "keisan/detail/gemm.hpp"
 
@@ -28,6 +29,25 @@ volatile sig_atomic_t signals_handled = 0;
 extern "C" void count_signal(int /*signal*/) {
   signals_handled = signals_handled + 1;
 }
+
+/// The kernel settings this build can run: automatic and Eigen's, and oneDNN's with KEISAN_USE_ONEDNN.
+std::vector<keisan::GemmKernel> kernels() {
+  std::vector<keisan::GemmKernel> all{keisan::GemmKernel::automatic, keisan::GemmKernel::eigen};
+  if (keisan::has_onednn()) all.push_back(keisan::GemmKernel::onednn);
+  return all;
+}
+
+/// Sets the GEMM kernel while it lives, then puts back the one before.
+class KernelScope {
+ public:
+  explicit KernelScope(keisan::GemmKernel kernel) : before_(keisan::gemm_kernel()) { keisan::set_gemm_kernel(kernel); }
+  ~KernelScope() { keisan::set_gemm_kernel(before_); }
+  KernelScope(const KernelScope&) = delete;
+  KernelScope& operator=(const KernelScope&) = delete;
+
+ private:
+  keisan::GemmKernel before_;
+};
 
 template <class Scalar>
 Scalar tolerance() {
@@ -76,13 +96,19 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
   // tiny product (Eigen's lazy path), depth 0 and sizes that are no multiple of any tile. With
   // oneDNN on AVX-512 the last n mod 16 < 8 columns of a product run transposed: 50 (48 + 2),
   // 20 (16 + 4), 5 (all of them), 17 and 1 (a tail of 1: oneDNN's gemv), 23 (16 + 7); not split:
-  // 15 rows, or 65 columns at depth 17 (too few).
+  // 15 rows, or 65 columns at depth 17 (too few). On AVX2 the last n mod 8 <= 3 columns, through
+  // thin_product: 50 (48 + 2), 17 (16 + 1), 1, 11 (8 + 3), 26 (24 + 2); 300 columns are wide
+  // enough for Eigen's kernel when B is stored row by row. Every kernel setting the build has.
   const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50}, {3, 4, 5},
                           {1, 1, 1},      {7, 5, 0},      {33, 65, 17},  {1, 300, 200}, {64, 20, 33},   {100, 5, 300},
-                          {15, 50, 40},   {100, 17, 64},  {64, 1, 40},   {100, 23, 64}};
-  for (const Shape& s : shapes)
-    for (const bool ta : {false, true})
-      for (const bool tb : {false, true}) check_product<TestType>(s.m, s.n, s.k, ta, tb);
+                          {15, 50, 40},   {100, 17, 64},  {64, 1, 40},   {100, 23, 64}, {100, 11, 64},  {33, 26, 40}};
+  for (const keisan::GemmKernel kernel : kernels()) {
+    CAPTURE(static_cast<int>(kernel));
+    const KernelScope scope(kernel);
+    for (const Shape& s : shapes)
+      for (const bool ta : {false, true})
+        for (const bool tb : {false, true}) check_product<TestType>(s.m, s.n, s.k, ta, tb);
+  }
 }
 
 TEST_CASE("detail::gemm: an empty product leaves an accumulated destination as it was", "[core][gemm]") {
@@ -117,14 +143,23 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
   // than wide; 517 rows make uneven slices) or by columns (wider), operands stored plain or
   // transposed, assigned over a NaN-filled destination of the right shape, and accumulated. 259,
   // 517 and 257 columns end in 3, 5 and 1 columns that oneDNN's products run transposed (on
-  // AVX-512): in every row slice, or in the last column slice.
+  // AVX-512; 3 and 1 on AVX2): in every row slice, or in the last column slice. Every kernel
+  // setting the build has.
   using T = TestType;
   keisan::detail::GemmWorkspace<T> ws;
   const int threads_before = keisan::num_threads();
   struct Shape {
     Index m, n;
   };
-  for (const Shape shape : {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}, Shape{300, 257}}) {
+  for (const auto& [shape, kernel] : [] {
+         std::vector<std::pair<Shape, keisan::GemmKernel>> all;
+         for (const keisan::GemmKernel kernel : kernels())
+           for (const Shape shape :
+                {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}, Shape{300, 257}})
+             all.emplace_back(shape, kernel);
+         return all;
+       }()) {
+    const KernelScope scope(kernel);
     const Index m = shape.m, n = shape.n, k = 256;
     const Matrix<T> a = random_matrix<T>(m, k, 31), b = random_matrix<T>(k, n, 32), c0 = random_matrix<T>(m, n, 33);
     const Matrix<T> at = a.transpose(), bt = b.transpose();
@@ -145,7 +180,7 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
           keisan::set_num_threads(threads_before);
           return dst;
         };
-        CAPTURE(m, n, transposed, accumulate);
+        CAPTURE(m, n, transposed, accumulate, static_cast<int>(kernel));
         const Matrix<T> one = product(1);
         CHECK(one.allFinite());
         CHECK(((one - want - (accumulate ? c0 : Matrix<T>::Zero(m, n))).cwiseAbs().maxCoeff() <= tol));
@@ -242,3 +277,43 @@ TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it
   CHECK((c - 2 * a * b).cwiseAbs().maxCoeff() <= 1e-4F);
 }
 #endif
+
+TEST_CASE("detail::thin_product: 1 to 3 rows against Eigen's product, A plain or transposed", "[core][gemm]") {
+  // D (t x m) = Bt op(A)^T. m and k run through no multiple, one, and many of a packet (8 floats
+  // with AVX2, 16 with AVX-512) and of the kernel's 4-row and 4-packet blocks.
+  for (const Index t : {1, 2, 3})
+    for (const Index m : {1, 5, 16, 33, 100, 131})
+      for (const Index k : {1, 7, 8, 9, 33, 100})
+        for (const bool ta : {false, true}) {
+          CAPTURE(t, m, k, ta);
+          const Matrix<float> bt = random_matrix<float>(t, k + 3, 61);  // rows k + 3 apart
+          const Matrix<float> a = ta ? random_matrix<float>(k, m + 2, 62) : random_matrix<float>(m, k + 2, 62);
+          Matrix<float> d = Matrix<float>::Constant(t, m, std::numeric_limits<float>::quiet_NaN());
+          keisan::detail::thin_product(ta, t, m, k, bt.data(), bt.cols(), a.data(), a.cols(), d.data());
+          const Matrix<float> op_a = ta ? Matrix<float>(a.leftCols(m).transpose()) : Matrix<float>(a.leftCols(k));
+          const Matrix<float> want = bt.leftCols(k) * op_a.transpose();
+          CHECK((d - want).cwiseAbs().maxCoeff() <= 1e-6F * static_cast<float>(k));
+          // The last rows of op(A) alone (a slice another thread would compute) give the same bits.
+          const Index skip = m / 3;
+          Matrix<float> part(t, m - skip);
+          const float* a_part = ta ? a.data() + skip : a.data() + skip * a.cols();
+          keisan::detail::thin_product(ta, t, m - skip, k, bt.data(), bt.cols(), a_part, a.cols(), part.data());
+          CHECK(part == d.rightCols(m - skip));
+        }
+}
+
+TEST_CASE("set_gemm_kernel: sets and reads back the kernel; oneDNN only in a build that has it", "[core][gemm]") {
+  const KernelScope scope(keisan::GemmKernel::eigen);
+  CHECK(keisan::gemm_kernel() == keisan::GemmKernel::eigen);
+  keisan::set_gemm_kernel(keisan::GemmKernel::automatic);
+  CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);
+  if (keisan::has_onednn()) {
+    keisan::set_gemm_kernel(keisan::GemmKernel::onednn);
+    CHECK(keisan::gemm_kernel() == keisan::GemmKernel::onednn);
+  } else {
+    REQUIRE_THROWS_MATCHES(keisan::set_gemm_kernel(keisan::GemmKernel::onednn), keisan::ValueError,
+                           Catch::Matchers::Message("keisan::set_gemm_kernel: this build has no oneDNN (build with "
+                                                    "-DKEISAN_USE_ONEDNN=ON)"));
+    CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);  // the refused call changed nothing
+  }
+}

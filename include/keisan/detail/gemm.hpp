@@ -4,10 +4,11 @@
 // workspace the Graph keeps, so a repeated step reuses them. Eigen >= 3.4 internals; older
 // Eigen falls back to plain products.
 // With KEISAN_USE_ONEDNN (the CMake option), single-precision products run oneDNN's sgemm
-// instead, the fastest measured on the CPUs in docs/benchmarks.md; it packs into buffers it
-// mallocs per call (not through operator new), which keisan cannot lend it. On AVX-512 the last
-// n mod 16 columns of a product, when fewer than 8, run as a transposed product (see
-// onednn_tail_columns): the book net's 784-50 layer then takes 33 us a product instead of 44.
+// instead where it measured faster (every product with its AVX-512 kernels, the narrow ones on
+// AVX2: onednn_runs, docs/benchmarks.md); it packs into buffers it mallocs per call (not through
+// operator new), which keisan cannot lend it. On AVX-512 the last n mod 16 columns of a product,
+// when fewer than 8, run as a transposed product (see onednn_tail_columns): the book net's 784-50
+// layer then takes 33 us a product instead of 44.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -21,7 +22,9 @@
 #include <omp.h>
 #endif
 
+#include "keisan/core/gemm_kernel.hpp"
 #include "keisan/core/matrix.hpp"
+#include "keisan/detail/thin_product.hpp"
 
 #ifdef KEISAN_USE_ONEDNN
 #ifndef _OPENMP
@@ -145,16 +148,54 @@ class AsyncSignalsHeld {
   sigset_t before_{};
 };
 
-/// The last columns of a row-major m x n x k product that gemm() has onednn_sgemm compute as a
-/// transposed product: n mod 16 when that is 1 to 7, m at least 16 and k at least 32, on a CPU
-/// where oneDNN runs its AVX-512 kernels; else 0. Those kernels take dst's columns 16 at a time
-/// and run a remainder as a whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns
-/// alone 30); in the transposed product the remainder is the kernel's narrow dimension, where 2
-/// columns cost 3 us. From 8 columns on, or with k = 10, the second call cost more than it saved.
-inline Index onednn_tail_columns(Index m, Index n, Index k) {
+/// Whether the oneDNN this process runs uses its AVX-512 kernels on this CPU.
+inline bool onednn_avx512() {
   static const bool avx512 = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
-  const Index tail = n % 16;
-  return avx512 && m >= 16 && k >= 32 && tail < 8 ? tail : 0;
+  return avx512;
+}
+
+/// Whether a single-precision rows x cols x depth product runs on oneDNN (else on Eigen's kernel),
+/// by gemm_kernel(). GemmKernel::automatic takes oneDNN wherever it runs its AVX-512 kernels
+/// (faster than Eigen's on every product measured on Zen 4, Zen 5 and a Xeon). On AVX2 (Zen 3, one
+/// thread) it takes oneDNN only for products small enough to stay on one thread (under
+/// parallel_gemm_work; gemm() never cuts a oneDNN product on AVX2, see there) and not both wide
+/// (128 columns or more) and with a right-hand side stored row by row: oneDNN's AVX2 sgemm ran
+/// those 1.3-1.7x slower than Eigen's (128x512x512 1.02 against 0.74 ms, 512x512x128 with A
+/// transposed 1.24-1.54 against 0.76-0.89), and 1.1-1.5x faster on the narrow ones (the
+/// convolutions' 16-64 filters, a classifier's 10 columns, the book net's 50 with its last 2
+/// through thin_product). Decided on the whole product's shape, never on the thread count.
+inline bool onednn_runs(Index rows, Index cols, Index depth, bool rhs_row_major) {
+  switch (gemm_kernel()) {
+    case GemmKernel::eigen:
+      return false;
+    case GemmKernel::onednn:
+      return true;
+    case GemmKernel::automatic:
+      break;
+  }
+  if (onednn_avx512()) return true;
+  const double work = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(depth);
+  return work < parallel_gemm_work && (!rhs_row_major || cols < 128);
+}
+
+/// The most columns onednn_tail_columns() splits off on this CPU.
+inline Index onednn_max_tail() {
+  return onednn_avx512() ? 7 : thin_product_max_rows;
+}
+
+/// The last columns of a row-major m x n x k product that gemm() has onednn_sgemm compute as a
+/// transposed product, when m is at least 16 and k at least 32 (else 0). With AVX-512: n mod 16
+/// when that is 1 to 7. Those kernels take dst's columns 16 at a time and run a remainder as a
+/// whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns alone 30); in the transposed
+/// product the remainder is the kernel's narrow dimension, where 2 columns cost 3 us. From 8
+/// columns on, or with k = 10, the second call cost more than it saved. With AVX2: n mod 8 when
+/// that is 1 to 3. Those kernels run a remainder as a whole 8 (on Zen 3, 100x50x784 took 104-110
+/// us, 48 columns 79-90), and thin_product computes 2 of them in 5 us (oneDNN's transposed
+/// product took 17-22); from 4 columns on it gains little (100x784: 7-9 us for 4 columns, against
+/// the 9-20 us a padded 8 costs).
+inline Index onednn_tail_columns(Index m, Index n, Index k) {
+  const Index tail = n % (onednn_avx512() ? 16 : 8);
+  return m >= 16 && k >= 32 && tail <= onednn_max_tail() ? tail : 0;
 }
 
 /// Row-major C (m x n) = op(A) op(B) + beta C through oneDNN's sgemm, on the calling thread alone
@@ -162,7 +203,8 @@ inline Index onednn_tail_columns(Index m, Index n, Index k) {
 /// itself, so every thread count gives the same bits), with the asynchronous signals held when
 /// onednn_signals_unsafe() (two syscalls per call). The last `tail` columns (given `scratch` of
 /// tail * (m + k) floats) run as the transposed product D = op(B)tail^T op(A)^T (tail x m, op(B)'s
-/// columns copied to rows first unless B is stored transposed), then land in C. Returns
+/// columns copied to rows first unless B is stored transposed; oneDNN's with its AVX-512 kernels,
+/// else thin_product's, for at most thin_product_max_rows columns), then land in C. Returns
 /// false, having changed nothing, when oneDNN refuses: no memory for the packing buffers it mallocs
 /// per call, or operands it rejects.
 inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
@@ -184,7 +226,10 @@ inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const floa
         for (Index j = 0; j < tail; ++j) rows[j * k + kk] = b[kk * ldb + main + j];
       bt = rows, ldbt = k;
     }
-    ok = dnnl_sgemm('N', ta ? 'N' : 'T', tail, m, k, 1.0f, bt, ldbt, a, lda, 0.0f, d, m) == dnnl_success;
+    if (onednn_avx512())
+      ok = dnnl_sgemm('N', ta ? 'N' : 'T', tail, m, k, 1.0f, bt, ldbt, a, lda, 0.0f, d, m) == dnnl_success;
+    else
+      thin_product(ta, tail, m, k, bt, ldbt, a, lda, d);
   } else if (tail > 0) {
     std::fill(d, d + tail * m, 0.0f);
   }
@@ -210,9 +255,10 @@ void reserve_gemm(GemmWorkspace<Scalar>& ws, Index rows, Index cols, Index depth
   for (int t = 0; t < threads; ++t) {
     const LentBlocking<Scalar> grown(rows, cols, depth, ws, t);
 #ifdef KEISAN_USE_ONEDNN
-    // A smaller product can have a tail where this one has none (cols 48, then 36): room for 7.
+    // A smaller product can have a tail where this one has none (cols 48, then 36): room for the
+    // most there can be.
     if constexpr (std::is_same_v<Scalar, float>)
-      ws.tail(onednn_tail_columns(rows, std::min<Index>(cols, 7), depth) * (rows + depth), t);
+      ws.tail(onednn_tail_columns(rows, std::min(cols, onednn_max_tail()), depth) * (rows + depth), t);
 #endif
   }
 }
@@ -257,7 +303,8 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
       (ActualRhs::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::RowMajor, 1>;
   using Functor = ei::gemm_functor<Scalar, Index, Product, ActualLhs, ActualRhs, Dst, LentBlocking<Scalar>>;
 #ifdef KEISAN_USE_ONEDNN
-  constexpr bool onednn = std::is_same_v<Scalar, float>;
+  constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
+  const bool onednn = std::is_same_v<Scalar, float> && onednn_runs(rows, cols, depth, rhs_row_major);
   const Index onednn_tail = onednn ? onednn_tail_columns(rows, cols, depth) : 0;
 #else
   constexpr bool onednn = false;
@@ -265,23 +312,24 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   // dst's rows [r0, r0 + nr) x columns [c0, c0 + nc), on thread slot `thread`.
   const auto block = [&](Index r0, Index nr, Index c0, Index nc, int thread) {
 #ifdef KEISAN_USE_ONEDNN
-    if constexpr (onednn) {
-      constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
-      constexpr bool rhs_row_major = (ActualRhs::Flags & Eigen::RowMajorBit) != 0;
-      // A row-major operand starts its rows at data + row * stride; a column-major one (the
-      // transpose of a row-major matrix) its rows at data + row.
-      const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
-      const float* b = rhs.data() + (rhs_row_major ? c0 : c0 * rhs.outerStride());
-      // The whole product's tail columns, in the slice that holds them (column slices start at
-      // multiples of 16), so each element is computed the same way at any thread count.
-      const Index tail = nc % 16 == onednn_tail ? onednn_tail : 0;
-      float* scratch = ws.tail(tail * (nr + depth), thread);
-      if (onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
-                       accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride(), tail, scratch))
-        return;
-      // oneDNN refused (no memory for its buffers): Eigen's kernel computes the slice instead,
-      // with blocks reserve_gemm lent inside a parallel region, so a product there cannot fail.
-      if (!accumulate) dst.block(r0, c0, nr, nc).setZero();
+    if constexpr (std::is_same_v<Scalar, float>) {
+      if (onednn) {
+        constexpr bool lhs_row_major = (ActualLhs::Flags & Eigen::RowMajorBit) != 0;
+        // A row-major operand starts its rows at data + row * stride; a column-major one (the
+        // transpose of a row-major matrix) its rows at data + row.
+        const float* a = lhs.data() + (lhs_row_major ? r0 * lhs.outerStride() : r0);
+        const float* b = rhs.data() + (rhs_row_major ? c0 : c0 * rhs.outerStride());
+        // The whole product's tail columns, in the slice that holds them (column slices start at
+        // multiples of 16), so each element is computed the same way at any thread count.
+        const Index tail = c0 + nc == cols ? onednn_tail : 0;
+        float* scratch = ws.tail(tail * (nr + depth), thread);
+        if (onednn_sgemm(!lhs_row_major, !rhs_row_major, nr, nc, depth, a, lhs.outerStride(), b, rhs.outerStride(),
+                         accumulate ? 1.0f : 0.0f, &dst.coeffRef(r0, c0), dst.outerStride(), tail, scratch))
+          return;
+        // oneDNN refused (no memory for its buffers): Eigen's kernel computes the slice instead,
+        // with blocks reserve_gemm lent inside a parallel region, so a product there cannot fail.
+        if (!accumulate) dst.block(r0, c0, nr, nc).setZero();
+      }
     }
 #endif
     // Blocking sizes of the whole product, not the slice's: the depth splits into the same kc
@@ -292,7 +340,14 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   };
   if (!accumulate && !onednn) dst.setZero();  // Eigen's kernel adds to dst
   const int slot = calling_thread_slot();
-  const int threads = slot >= 0 ? 1 : gemm_threads(rows, cols, depth);
+  // oneDNN's AVX2 kernels sum in another order when a product is cut into slices (on Zen 3, row
+  // slices of most shapes tried, column slices of 784x512x128 with A transposed), so there a
+  // oneDNN product runs whole, on one thread: the bits stay the same at any thread count.
+  bool whole = false;
+#ifdef KEISAN_USE_ONEDNN
+  whole = onednn && !onednn_avx512();
+#endif
+  const int threads = slot >= 0 || whole ? 1 : gemm_threads(rows, cols, depth);
   if (threads <= 1) {
     block(0, rows, 0, cols, std::max(slot, 0));
     return;
@@ -314,7 +369,7 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   // Every thread's blocks grow here, on the calling thread: an allocation failure throws to the
   // caller instead of ending the program inside the parallel region. (oneDNN's tail scratch for
   // the whole product is as large as any slice's: column slices start at multiples of 16.)
-  if constexpr (!onednn) {
+  if (!onednn) {
     reserve_gemm(ws, rows, cols, depth, threads);
   } else {
     ws.reserve_threads(threads);
