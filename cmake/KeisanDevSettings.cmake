@@ -23,7 +23,8 @@ target_compile_options(keisan_dev_settings INTERFACE
 # -march=native for keisan's own programs (examples, benchmarks): the machine's full SIMD width.
 # On AMD Zen, GCC's -march=native also means -mtune=znver3 (GCC 12 on Zen 4 and Zen 5), and that
 # tuning makes Eigen's GEMM kernel 1.27x slower than -mtune=generic with the same instruction set
-# (W2 floor 2.35 vs 1.84 ms on an EPYC Zen 5, docs/benchmarks.md): there we tune generically.
+# (W2 floor 2.35 vs 1.84 ms on an EPYC Zen 5; 6.55 vs 4.71-4.97 ms on a Zen 3, the CPU znver3 is
+# tuned for; docs/benchmarks.md): there we tune generically.
 option(KEISAN_NATIVE "Build keisan's own programs with -march=native" OFF)
 if(KEISAN_NATIVE)
   set(_keisan_native -march=native)

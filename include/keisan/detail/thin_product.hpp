@@ -100,11 +100,13 @@ void axpys(Index cols, Index k, const float* bt, Index ldbt, const float* a, Ind
 
 template <int T>
 void product(bool ta, Index m, Index k, const float* bt, Index ldbt, const float* a, Index lda, float* d) {
-  // Accumulators per step: R x T (dots) or T x C (axpys) packets, within AVX2's 16 registers.
+  // Accumulators per step: R x T (dots) or T x C (axpys) packets, within AVX2's 16 registers and
+  // at least 8 of them where that fits, so the fused multiply-adds' latency is hidden (dots over
+  // 100 x 784 on Zen 3: t = 1 took 10.7 us with R = 4, 5.8 with R = 8).
   if (ta)
     axpys<T, T <= 2 ? 4 : 3>(m, k, bt, ldbt, a, lda, d, m);
   else
-    dots<T, 4>(m, k, bt, ldbt, a, lda, d, m);
+    dots<T, T == 1 ? 8 : 4>(m, k, bt, ldbt, a, lda, d, m);
 }
 
 }  // namespace thin
