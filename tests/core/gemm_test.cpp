@@ -13,6 +13,7 @@
 #include <chrono>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "keisan/core/threads.hpp"
@@ -30,8 +31,11 @@ extern "C" void count_signal(int /*signal*/) {
   signals_handled = signals_handled + 1;
 }
 
-/// The kernel settings this build can run: automatic and Eigen's, and oneDNN's with KEISAN_USE_ONEDNN.
+/// The kernel settings this build can run for Scalar: automatic and Eigen's, and oneDNN's with
+/// KEISAN_USE_ONEDNN, for float; double always runs Eigen's kernel.
+template <class Scalar>
 std::vector<keisan::GemmKernel> kernels() {
+  if (!std::is_same_v<Scalar, float>) return {keisan::GemmKernel::automatic};
   std::vector<keisan::GemmKernel> all{keisan::GemmKernel::automatic, keisan::GemmKernel::eigen};
   if (keisan::has_onednn()) all.push_back(keisan::GemmKernel::onednn);
   return all;
@@ -102,7 +106,7 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
   const Shape shapes[] = {{100, 50, 784}, {784, 50, 100}, {100, 10, 50}, {50, 10, 100}, {100, 784, 50}, {3, 4, 5},
                           {1, 1, 1},      {7, 5, 0},      {33, 65, 17},  {1, 300, 200}, {64, 20, 33},   {100, 5, 300},
                           {15, 50, 40},   {100, 17, 64},  {64, 1, 40},   {100, 23, 64}, {100, 11, 64},  {33, 26, 40}};
-  for (const keisan::GemmKernel kernel : kernels()) {
+  for (const keisan::GemmKernel kernel : kernels<TestType>()) {
     CAPTURE(static_cast<int>(kernel));
     const KernelScope scope(kernel);
     for (const Shape& s : shapes)
@@ -153,7 +157,7 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
   };
   for (const auto& [shape, kernel] : [] {
          std::vector<std::pair<Shape, keisan::GemmKernel>> all;
-         for (const keisan::GemmKernel kernel : kernels())
+         for (const keisan::GemmKernel kernel : kernels<T>())
            for (const Shape shape :
                 {Shape{512, 256}, Shape{256, 512}, Shape{517, 259}, Shape{259, 517}, Shape{300, 257}})
              all.emplace_back(shape, kernel);
@@ -252,6 +256,36 @@ TEST_CASE("detail::gemm: a column of a row-major matrix as right-hand side (a co
 }
 
 #ifdef KEISAN_USE_ONEDNN
+TEST_CASE("detail::onednn_runs: the kernel each product takes, and the last columns split off", "[core][gemm]") {
+  using keisan::detail::onednn_runs;
+  using keisan::detail::onednn_tail_columns;
+  const KernelScope scope(keisan::GemmKernel::automatic);
+  if (keisan::detail::onednn_avx512()) {  // oneDNN for everything; a remainder of 1-7 past 16
+    CHECK(onednn_runs(128, 512, 512, true));
+    CHECK(onednn_runs(2048, 1024, 1024, true));
+    CHECK(onednn_tail_columns(100, 50, 784) == 2);  // 48 + 2
+    CHECK(onednn_tail_columns(100, 23, 784) == 7);
+    CHECK(onednn_tail_columns(100, 58, 784) == 0);  // 48 + 10
+  } else {  // Eigen's for wide products with B stored row by row and for large ones
+    CHECK_FALSE(onednn_runs(128, 512, 512, true));
+    CHECK_FALSE(onednn_runs(128, 128, 512, true));
+    CHECK(onednn_runs(128, 127, 512, true));
+    CHECK(onednn_runs(128, 10, 512, true));
+    CHECK(onednn_runs(64, 512, 256, false));           // B transposed (8 M multiply-adds)
+    CHECK_FALSE(onednn_runs(2048, 100, 1024, false));  // 210 M multiply-adds: would be cut over threads
+    CHECK(onednn_tail_columns(100, 50, 784) == 2);     // 48 + 2
+    CHECK(onednn_tail_columns(100, 51, 784) == 3);
+    CHECK(onednn_tail_columns(100, 52, 784) == 0);  // 48 + 4
+    CHECK(onednn_tail_columns(100, 48, 784) == 0);
+  }
+  CHECK(onednn_tail_columns(15, 50, 784) == 0);  // too few rows
+  CHECK(onednn_tail_columns(100, 50, 31) == 0);  // too shallow
+  keisan::set_gemm_kernel(keisan::GemmKernel::eigen);
+  CHECK_FALSE(onednn_runs(128, 10, 512, true));
+  keisan::set_gemm_kernel(keisan::GemmKernel::onednn);
+  CHECK(onednn_runs(2048, 1024, 1024, true));
+}
+
 TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it was", "[core][gemm]") {
   // lda 3 < k 5 for a plain row-major A: oneDNN rejects it (gemm() then runs Eigen's kernel).
   const Matrix<float> a = random_matrix<float>(4, 5, 51), b = random_matrix<float>(5, 6, 52);
@@ -262,8 +296,9 @@ TEST_CASE("detail::onednn_sgemm: a refused call returns false and leaves C as it
   CHECK(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 5, b.data(), 6, 0.0F, c.data(), 6));
   CHECK((c - a * b).cwiseAbs().maxCoeff() <= 1e-4F);
   // With its last 2 columns transposed: refused, C is still as it was, whether the transposed call
-  // refuses (lda 3) or only the main one (ldc 3 < its 4 columns: the transposed part waits in the
-  // scratch until the rest succeeded); accepted, it adds them in with beta 1.
+  // refuses too (lda 3: oneDNN's transposed product on AVX-512; thin_product, without AVX-512,
+  // never refuses and reads within A) or only the main one (ldc 3 < its 4 columns: the transposed
+  // part waits in the scratch until the rest succeeded); accepted, it adds them in with beta 1.
   std::vector<float> scratch(2 * (4 + 5));
   const Matrix<float> product = c;
   CHECK_FALSE(keisan::detail::onednn_sgemm(false, false, 4, 6, 5, a.data(), 3, b.data(), 6, 1.0F, c.data(), 6, 2,

@@ -12,15 +12,16 @@ namespace keisan {
 /// The kernel single-precision products run on. Double precision always runs Eigen's.
 enum class GemmKernel {
   /// Per product, the one measured faster on this CPU family (docs/benchmarks.md): oneDNN for every
-  /// product where oneDNN runs its AVX-512 kernels. On AVX2, oneDNN for products small enough for
-  /// one thread (under 16 M multiply-adds) that are narrow (under 128 columns) or have a transposed
-  /// right-hand side: the convolutions' 16-64 filters and the classifiers ran 1.1-1.5x faster there;
+  /// product where oneDNN runs its AVX-512 kernels. Elsewhere (AVX2; measured on Zen 3), oneDNN
+  /// for products small enough for one thread (under 16 M multiply-adds) that are narrow (under 128
+  /// columns) or have a transposed right-hand side: the convolutions' 16-64 filters and the classifiers ran 1.1-1.5x
+  /// faster there;
   /// Eigen's for the rest (oneDNN's AVX2 sgemm ran W2's 128x512x512 forward 1.4x slower, and gave
   /// other bits when a product was cut over threads). Without oneDNN in the build, Eigen's.
   automatic,
   eigen,  ///< Eigen's kernel, with blocks keisan lends (no allocation).
-  /// oneDNN's sgemm for every product it takes (a build with KEISAN_USE_ONEDNN only). On AVX2 a
-  /// product then runs whole on one thread, so the bits stay the same at any thread count.
+  /// oneDNN's sgemm for every product it takes (a build with KEISAN_USE_ONEDNN only). Without
+  /// AVX-512 a product then runs whole on one thread, so the bits stay the same at any thread count.
   onednn,
 };
 

@@ -156,14 +156,15 @@ inline bool onednn_avx512() {
 
 /// Whether a single-precision rows x cols x depth product runs on oneDNN (else on Eigen's kernel),
 /// by gemm_kernel(). GemmKernel::automatic takes oneDNN wherever it runs its AVX-512 kernels
-/// (faster than Eigen's on every product measured on Zen 4, Zen 5 and a Xeon). On AVX2 (Zen 3, one
-/// thread) it takes oneDNN only for products small enough to stay on one thread (under
-/// parallel_gemm_work; gemm() never cuts a oneDNN product on AVX2, see there) and not both wide
-/// (128 columns or more) and with a right-hand side stored row by row: oneDNN's AVX2 sgemm ran
-/// those 1.3-1.7x slower than Eigen's (128x512x512 1.02 against 0.74 ms, 512x512x128 with A
-/// transposed 1.24-1.54 against 0.76-0.89), and 1.1-1.5x faster on the narrow ones (the
-/// convolutions' 16-64 filters, a classifier's 10 columns, the book net's 50 with its last 2
-/// through thin_product). Decided on the whole product's shape, never on the thread count.
+/// (faster than Eigen's on every product measured on Zen 4, Zen 5 and a Xeon). Elsewhere (AVX2,
+/// measured on Zen 3, one thread; other CPUs take the same rule, unmeasured) it takes oneDNN only
+/// for products small enough to stay on one thread (under parallel_gemm_work; gemm() never cuts
+/// such a oneDNN product, see there) and not both wide (128 columns or more) and with a right-hand
+/// side stored row by row: oneDNN's AVX2 sgemm ran those 1.3-1.7x slower than Eigen's (128x512x512
+/// 1.02 against 0.74 ms, 512x512x128 with A transposed 1.24-1.54 against 0.76-0.89), and 1.1-1.5x
+/// faster on the narrow ones (the convolutions' 16-64 filters, a classifier's 10 columns, the book
+/// net's 50 with its last 2 through thin_product). Decided on the whole product's shape, never on
+/// the thread count.
 inline bool onednn_runs(Index rows, Index cols, Index depth, bool rhs_row_major) {
   switch (gemm_kernel()) {
     case GemmKernel::eigen:
@@ -180,7 +181,7 @@ inline bool onednn_runs(Index rows, Index cols, Index depth, bool rhs_row_major)
 
 /// The most columns onednn_tail_columns() splits off on this CPU.
 inline Index onednn_max_tail() {
-  return onednn_avx512() ? 7 : thin_product_max_rows;
+  return onednn_avx512() ? 7 : 3;
 }
 
 /// The last columns of a row-major m x n x k product that gemm() has onednn_sgemm compute as a
@@ -188,11 +189,10 @@ inline Index onednn_max_tail() {
 /// when that is 1 to 7. Those kernels take dst's columns 16 at a time and run a remainder as a
 /// whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns alone 30); in the transposed
 /// product the remainder is the kernel's narrow dimension, where 2 columns cost 3 us. From 8
-/// columns on, or with k = 10, the second call cost more than it saved. With AVX2: n mod 8 when
-/// that is 1 to 3. Those kernels run a remainder as a whole 8 (on Zen 3, 100x50x784 took 104-110
-/// us, 48 columns 79-90), and thin_product computes 2 of them in 5 us (oneDNN's transposed
-/// product took 17-22); from 4 columns on it gains little (100x784: 7-9 us for 4 columns, against
-/// the 9-20 us a padded 8 costs).
+/// columns on, or with k = 10, the second call cost more than it saved. Without AVX-512 (AVX2,
+/// measured on Zen 3): n mod 8 when that is 1 to 3. Those kernels run a remainder as a whole 8 (on Zen 3, 100x50x784
+/// took 104-110 us, 48 columns 79-90), and thin_product computes 2 of them in 5 us (oneDNN's transposed product took
+/// 17-22); from 4 columns on it gains little (100x784: 7-9 us for 4 columns, against the 9-20 us a padded 8 costs).
 inline Index onednn_tail_columns(Index m, Index n, Index k) {
   const Index tail = n % (onednn_avx512() ? 16 : 8);
   return m >= 16 && k >= 32 && tail <= onednn_max_tail() ? tail : 0;
@@ -204,7 +204,7 @@ inline Index onednn_tail_columns(Index m, Index n, Index k) {
 /// onednn_signals_unsafe() (two syscalls per call). The last `tail` columns (given `scratch` of
 /// tail * (m + k) floats) run as the transposed product D = op(B)tail^T op(A)^T (tail x m, op(B)'s
 /// columns copied to rows first unless B is stored transposed; oneDNN's with its AVX-512 kernels,
-/// else thin_product's, for at most thin_product_max_rows columns), then land in C. Returns
+/// else thin_product's), then land in C. Returns
 /// false, having changed nothing, when oneDNN refuses: no memory for the packing buffers it mallocs
 /// per call, or operands it rejects.
 inline bool onednn_sgemm(bool ta, bool tb, Index m, Index n, Index k, const float* a, Index lda, const float* b,
@@ -341,8 +341,8 @@ void gemm(Dst& dst, const Lhs& a_lhs, const Rhs& a_rhs, bool accumulate, GemmWor
   if (!accumulate && !onednn) dst.setZero();  // Eigen's kernel adds to dst
   const int slot = calling_thread_slot();
   // oneDNN's AVX2 kernels sum in another order when a product is cut into slices (on Zen 3, row
-  // slices of most shapes tried, column slices of 784x512x128 with A transposed), so there a
-  // oneDNN product runs whole, on one thread: the bits stay the same at any thread count.
+  // slices of most shapes tried, column slices of 784x512x128 with A transposed), so without
+  // AVX-512 a oneDNN product runs whole, on one thread: the bits stay the same at any thread count.
   bool whole = false;
 #ifdef KEISAN_USE_ONEDNN
   whole = onednn && !onednn_avx512();
