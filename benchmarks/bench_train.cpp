@@ -17,20 +17,8 @@ void set_flops(benchmark::State& state, const bench::Workload& w) {
   state.SetLabel(w.name);
 }
 
-/// Runs a benchmark's body with every single-precision product on `kernel`, as it was after.
-class KernelScope {
- public:
-  explicit KernelScope(keisan::GemmKernel kernel) : before_(keisan::gemm_kernel()) { keisan::set_gemm_kernel(kernel); }
-  ~KernelScope() { keisan::set_gemm_kernel(before_); }
-  KernelScope(const KernelScope&) = delete;
-  KernelScope& operator=(const KernelScope&) = delete;
-
- private:
-  keisan::GemmKernel before_;
-};
-
 void BM_TrainStep(benchmark::State& state, keisan::GemmKernel kernel) {
-  const KernelScope scope(kernel);
+  const keisan::GemmKernelScope scope(kernel);
   const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
   auto net = bench::make_net(w.sizes, w.relu, 42);
   const auto data = bench::make_data(w.sizes.front(), w.batch, 7);
@@ -87,7 +75,7 @@ BENCHMARK(BM_BlasFloor)->Arg(1)->Arg(2)->ArgName("W");
 /// The floor through keisan::detail::gemm, the products BM_TrainStep runs (faster than every
 /// library's floor where keisan splits off oneDNN's remainder columns, or mixes the kernels).
 void BM_KeisanGemmFloor(benchmark::State& state, keisan::GemmKernel kernel) {
-  const KernelScope scope(kernel);
+  const keisan::GemmKernelScope scope(kernel);
   const bench::Workload& w = bench::workload(static_cast<int>(state.range(0)));
   bench::Floor floor(w.sizes, w.batch);
   keisan::detail::GemmWorkspace<float> ws;

@@ -41,18 +41,6 @@ std::vector<keisan::GemmKernel> kernels() {
   return all;
 }
 
-/// Sets the GEMM kernel while it lives, then puts back the one before.
-class KernelScope {
- public:
-  explicit KernelScope(keisan::GemmKernel kernel) : before_(keisan::gemm_kernel()) { keisan::set_gemm_kernel(kernel); }
-  ~KernelScope() { keisan::set_gemm_kernel(before_); }
-  KernelScope(const KernelScope&) = delete;
-  KernelScope& operator=(const KernelScope&) = delete;
-
- private:
-  keisan::GemmKernel before_;
-};
-
 template <class Scalar>
 Scalar tolerance() {
   return std::is_same_v<Scalar, float> ? Scalar(1e-5) : Scalar(1e-12);
@@ -108,7 +96,7 @@ TEMPLATE_TEST_CASE("detail::gemm: every transpose, assign and accumulate, agains
                           {15, 50, 40},   {100, 17, 64},  {64, 1, 40},   {100, 23, 64}, {100, 11, 64},  {33, 26, 40}};
   for (const keisan::GemmKernel kernel : kernels<TestType>()) {
     CAPTURE(static_cast<int>(kernel));
-    const KernelScope scope(kernel);
+    const keisan::GemmKernelScope scope(kernel);
     for (const Shape& s : shapes)
       for (const bool ta : {false, true})
         for (const bool tb : {false, true}) check_product<TestType>(s.m, s.n, s.k, ta, tb);
@@ -163,7 +151,7 @@ TEMPLATE_TEST_CASE("detail::gemm: a product split over 2 or 3 threads gives the 
              all.emplace_back(shape, kernel);
          return all;
        }()) {
-    const KernelScope scope(kernel);
+    const keisan::GemmKernelScope scope(kernel);
     const Index m = shape.m, n = shape.n, k = 256;
     const Matrix<T> a = random_matrix<T>(m, k, 31), b = random_matrix<T>(k, n, 32), c0 = random_matrix<T>(m, n, 33);
     const Matrix<T> at = a.transpose(), bt = b.transpose();
@@ -259,7 +247,7 @@ TEST_CASE("detail::gemm: a column of a row-major matrix as right-hand side (a co
 TEST_CASE("detail::onednn_runs: the kernel each product takes, and the last columns split off", "[core][gemm]") {
   using keisan::detail::onednn_runs;
   using keisan::detail::onednn_tail_columns;
-  const KernelScope scope(keisan::GemmKernel::automatic);
+  const keisan::GemmKernelScope scope(keisan::GemmKernel::automatic);
   if (keisan::detail::onednn_avx512()) {  // oneDNN for everything; a remainder of 1-7 past 16
     CHECK(onednn_runs(128, 512, 512, true));
     CHECK(onednn_runs(2048, 1024, 1024, true));
@@ -338,7 +326,13 @@ TEST_CASE("detail::thin_product: 1 to 3 rows against Eigen's product, A plain or
 }
 
 TEST_CASE("set_gemm_kernel: sets and reads back the kernel; oneDNN only in a build that has it", "[core][gemm]") {
-  const KernelScope scope(keisan::GemmKernel::eigen);
+  REQUIRE(keisan::gemm_kernel() == keisan::GemmKernel::automatic);
+  {
+    const keisan::GemmKernelScope eigen_only(keisan::GemmKernel::eigen);
+    CHECK(keisan::gemm_kernel() == keisan::GemmKernel::eigen);
+  }
+  CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);  // the scope put it back
+  const keisan::GemmKernelScope scope(keisan::GemmKernel::eigen);
   CHECK(keisan::gemm_kernel() == keisan::GemmKernel::eigen);
   keisan::set_gemm_kernel(keisan::GemmKernel::automatic);
   CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);
@@ -350,5 +344,7 @@ TEST_CASE("set_gemm_kernel: sets and reads back the kernel; oneDNN only in a bui
                            Catch::Matchers::Message("keisan::set_gemm_kernel: this build has no oneDNN (build with "
                                                     "-DKEISAN_USE_ONEDNN=ON)"));
     CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);  // the refused call changed nothing
+    REQUIRE_THROWS_AS(keisan::GemmKernelScope(keisan::GemmKernel::onednn), keisan::ValueError);
+    CHECK(keisan::gemm_kernel() == keisan::GemmKernel::automatic);
   }
 }

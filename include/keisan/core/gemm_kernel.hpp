@@ -56,4 +56,24 @@ inline void set_gemm_kernel(GemmKernel kernel) {
   return detail::gemm_kernel_setting().load(std::memory_order_relaxed);
 }
 
+/// Sets the GEMM kernel while it lives, then puts back the one before: a benchmark or a test that
+/// compares kernels on the same products. Process-wide, like set_gemm_kernel.
+/// @code
+/// {
+///   const keisan::GemmKernelScope eigen_only(keisan::GemmKernel::eigen);
+///   train_one_epoch();  // every float product on Eigen's kernel
+/// }                     // the kernel before, again
+/// @endcode
+class GemmKernelScope {
+ public:
+  /// Throws ValueError as set_gemm_kernel does (then nothing changed).
+  explicit GemmKernelScope(GemmKernel kernel) : before_(gemm_kernel()) { set_gemm_kernel(kernel); }
+  ~GemmKernelScope() { detail::gemm_kernel_setting().store(before_, std::memory_order_relaxed); }
+  GemmKernelScope(const GemmKernelScope&) = delete;
+  GemmKernelScope& operator=(const GemmKernelScope&) = delete;
+
+ private:
+  GemmKernel before_;
+};
+
 }  // namespace keisan
