@@ -190,9 +190,10 @@ inline Index onednn_max_tail() {
 /// whole 16 (on Zen 5, 100x50x784 took 44 us, its first 48 columns alone 30); in the transposed
 /// product the remainder is the kernel's narrow dimension, where 2 columns cost 3 us. From 8
 /// columns on, or with k = 10, the second call cost more than it saved. Without AVX-512 (AVX2,
-/// measured on Zen 3): n mod 8 when that is 1 to 3. Those kernels run a remainder as a whole 8 (on Zen 3, 100x50x784
-/// took 104-110 us, 48 columns 79-90), and thin_product computes 2 of them in 5 us (oneDNN's transposed product took
-/// 17-22); from 4 columns on it gains little (100x784: 7-9 us for 4 columns, against the 9-20 us a padded 8 costs).
+/// measured on Zen 3): n mod 8 when that is 1 to 3. Those kernels run a remainder as a whole 8
+/// (on Zen 3, 100x50x784 took 104-110 us, 48 columns 79-90), and thin_product computes 2 of them
+/// in 5 us (oneDNN's transposed product took 17-22); from 4 columns on it gains little (100x784:
+/// 7-9 us for 4 columns, against the 9-20 us a padded 8 costs).
 inline Index onednn_tail_columns(Index m, Index n, Index k) {
   const Index tail = n % (onednn_avx512() ? 16 : 8);
   return m >= 16 && k >= 32 && tail <= onednn_max_tail() ? tail : 0;
