@@ -14,10 +14,10 @@ enum class GemmKernel {
   /// Per product, the one measured faster on this CPU family (docs/benchmarks.md): oneDNN for every
   /// product where oneDNN runs its AVX-512 kernels. Elsewhere (AVX2; measured on Zen 3), oneDNN
   /// for products small enough for one thread (under 16 M multiply-adds) that are narrow (under 128
-  /// columns) or have a transposed right-hand side: the convolutions' 16-64 filters and the classifiers ran 1.1-1.5x
-  /// faster there;
-  /// Eigen's for the rest (oneDNN's AVX2 sgemm ran W2's 128x512x512 forward 1.4x slower, and gave
-  /// other bits when a product was cut over threads). Without oneDNN in the build, Eigen's.
+  /// columns) or have a transposed right-hand side: the convolutions' 16-64 filters and the
+  /// classifiers ran 1.1-1.5x faster there. Eigen's for the rest (oneDNN's AVX2 sgemm ran W2's
+  /// 128x512x512 forward 1.4x slower, and gave other bits when a product was cut over threads).
+  /// Without oneDNN in the build, Eigen's.
   automatic,
   eigen,  ///< Eigen's kernel, with blocks keisan lends (no allocation).
   /// oneDNN's sgemm for every product it takes (a build with KEISAN_USE_ONEDNN only). Without

@@ -1,7 +1,7 @@
 // keisan internals: a product with only a few output rows, streamed without packing. It computes
 // the last columns of a oneDNN product on AVX2, which oneDNN would pad to a whole 8 (see
 // onednn_tail_columns in gemm.hpp). A general GEMM packs a 100 x 784 operand for 2 columns: 10-22 us
-// on Zen 3, against 5-6 here.
+// on Zen 3, against 4.7-9.6 here (docs/benchmarks.md).
 // SPDX-License-Identifier: MIT
 #pragma once
 
